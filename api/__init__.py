@@ -1,0 +1,1 @@
+"""Enclave's edges: the command line and the Litestar HTTP API."""

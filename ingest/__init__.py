@@ -1,0 +1,1 @@
+"""Enclave ingestion: load, redact, chunk, embed and store documents."""

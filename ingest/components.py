@@ -1,0 +1,40 @@
+"""Assemble the ingestion pipeline from settings and already-loaded core components."""
+
+from __future__ import annotations
+
+from ingest.chunker import Chunker
+from ingest.ledger import Ledger
+from ingest.pipeline import IngestionPipeline
+from ingest.redactor import PresidioRedactor
+from rag.embedder import SentenceTransformerEmbedder
+from rag.protocols import Redactor, VectorStore
+from rag.settings import Settings
+
+
+def build_redactor(settings: Settings) -> PresidioRedactor:
+    return PresidioRedactor(
+        spacy_models=settings.spacy_models,
+        entities=settings.redact_entities,
+        score_threshold=settings.redact_score_threshold,
+        allow_list=settings.redact_allow_list,
+        deny_list=settings.redact_deny_list,
+    )
+
+
+def build_pipeline(
+    settings: Settings,
+    *,
+    redactor: Redactor,
+    embedder: SentenceTransformerEmbedder,
+    store: VectorStore,
+    ledger: Ledger | None = None,
+) -> IngestionPipeline:
+    return IngestionPipeline(
+        redactor=redactor,
+        chunker=Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens),
+        embedder=embedder,
+        store=store,
+        ledger=ledger or Ledger(settings.ledger_path),
+        max_file_bytes=settings.max_file_bytes,
+        max_pdf_pages=settings.max_pdf_pages,
+    )

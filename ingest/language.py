@@ -1,0 +1,26 @@
+"""Pick English or French for a document from the share of each language's stop words."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+@cache
+def _stop_words(language: str) -> frozenset[str]:
+    if language == "fr":
+        from spacy.lang.fr.stop_words import STOP_WORDS
+    else:
+        from spacy.lang.en.stop_words import STOP_WORDS
+    return frozenset(STOP_WORDS)
+
+
+def detect_language(text: str, languages: tuple[str, ...] = ("en", "fr"), sample_chars: int = 20_000) -> str:
+    """The language among ``languages`` whose stop words are most frequent; the first one on a tie."""
+    words = [word.lower() for word in _WORD.findall(text[:sample_chars])]
+    if not words:
+        return languages[0]
+    scores = {language: sum(1 for word in words if word in _stop_words(language)) for language in languages}
+    return max(languages, key=lambda language: scores[language])

@@ -1,0 +1,161 @@
+"""The ingestion ledger: what was ingested from where, with which content hash, and how it ended.
+
+A document is marked ``pending`` before its chunks are written and ``done`` after, so a run that
+died in between is recognized and redone by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    collection    TEXT NOT NULL,
+    document_id   TEXT NOT NULL,
+    root          TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    pipeline      TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+    kind          TEXT,
+    pages         INTEGER NOT NULL DEFAULT 0,
+    chunk_count   INTEGER NOT NULL DEFAULT 0,
+    redactions    TEXT NOT NULL DEFAULT '{}',
+    reason        TEXT,
+    updated_at    REAL NOT NULL,
+    PRIMARY KEY (collection, document_id)
+);
+CREATE INDEX IF NOT EXISTS documents_by_path ON documents (path);
+CREATE INDEX IF NOT EXISTS documents_by_root ON documents (collection, root);
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    collection: str
+    document_id: str
+    root: str
+    source: str
+    path: str
+    content_hash: str
+    pipeline: str
+    status: str
+    kind: str | None
+    pages: int
+    chunk_count: int
+    redactions: dict[str, int]
+    reason: str | None
+    updated_at: float
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        # Free pages are overwritten with zeros so a forgotten document's rows leave no bytes behind.
+        self._db.execute("PRAGMA secure_delete=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get(self, collection: str, document_id: str) -> LedgerEntry | None:
+        row = self._db.execute(
+            "SELECT * FROM documents WHERE collection = ? AND document_id = ?", (collection, document_id)
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def entries(
+        self, collection: str | None = None, root: str | None = None, status: str | None = None
+    ) -> list[LedgerEntry]:
+        clauses, params = [], []
+        for column, value in (("collection", collection), ("root", root), ("status", status)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._db.execute(f"SELECT * FROM documents {where} ORDER BY collection, source", params)
+        return [_entry(row) for row in rows]
+
+    def entries_under(self, collection: str, path: str) -> list[LedgerEntry]:
+        """Entries whose file is ``path`` or lies below the folder ``path``."""
+        prefix = path.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT * FROM documents WHERE collection = ? AND (path = ? OR substr(path, 1, ?) = ?)",
+            (collection, path, len(prefix), prefix),
+        )
+        return [_entry(row) for row in rows]
+
+    def record(
+        self,
+        *,
+        collection: str,
+        document_id: str,
+        root: str,
+        source: str,
+        path: str,
+        content_hash: str,
+        pipeline: str,
+        status: str,
+        kind: str | None = None,
+        pages: int = 0,
+        chunk_count: int = 0,
+        redactions: dict[str, int] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    collection,
+                    document_id,
+                    root,
+                    source,
+                    path,
+                    content_hash,
+                    pipeline,
+                    status,
+                    kind,
+                    pages,
+                    chunk_count,
+                    json.dumps(redactions or {}, sort_keys=True),
+                    reason,
+                    time.time(),
+                ),
+            )
+
+    def remove(self, collection: str, document_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE collection = ? AND document_id = ?", (collection, document_id))
+
+    def compact(self) -> None:
+        """Fold the write-ahead log into the database and rebuild it, leaving no stale pages."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _entry(row: sqlite3.Row) -> LedgerEntry:
+    values = dict(row)
+    values["redactions"] = json.loads(values["redactions"])
+    return LedgerEntry(**values)

@@ -1,0 +1,160 @@
+"""Turn a file's bytes into pages of text, detecting the type from the content."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+from email.message import EmailMessage
+from pathlib import Path
+
+from rag.errors import UnsupportedDocumentError
+from rag.types import LoadedDocument, Page
+
+_SNIFF_BYTES = 4096
+_EMAIL_HEADER = re.compile(
+    rb"^(from|to|subject|date|received|return-path|message-id|mime-version|delivered-to|cc)\s*:",
+    re.IGNORECASE,
+)
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_BLANK_RUNS = re.compile(r"\n\s*\n\s*(\n\s*)+")
+
+
+def sniff_kind(data: bytes, suffix: str) -> str:
+    """pdf, email, html, markdown or text, decided by the content first and the suffix second."""
+    head = data[:_SNIFF_BYTES]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if not head.strip():
+        raise UnsupportedDocumentError("empty file")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnsupportedDocumentError("binary content that is not a PDF")
+    if suffix == ".pdf":
+        raise UnsupportedDocumentError("named .pdf but is not a PDF (no %PDF header)")
+    first_lines = head.lstrip().splitlines()[:6]
+    if sum(1 for line in first_lines if _EMAIL_HEADER.match(line)) >= 2:
+        return "email"
+    if _HTML_START.match(head) or (suffix in _HTML_SUFFIXES and b"<" in head):
+        return "html"
+    if suffix in _MARKDOWN_SUFFIXES:
+        return "markdown"
+    return "text"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first; otherwise the encoding charset-normalizer finds."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnsupportedDocumentError("text in an unknown encoding")
+    return str(best)
+
+
+def html_to_text(markup: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page (scripts, styles and templates dropped) and its title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "template", "head", "iframe", "object"]):
+        tag.decompose()
+    text = soup.get_text("\n")
+    lines = (line.strip() for line in text.splitlines())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip(), title
+
+
+def load_pdf(data: bytes, max_pages: int) -> LoadedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            # Many PDFs are "encrypted" with an empty user password only to restrict printing.
+            try:
+                if not reader.decrypt(""):
+                    raise UnsupportedDocumentError("encrypted PDF (a password is required)")
+            except (FileNotDecryptedError, NotImplementedError) as exc:
+                raise UnsupportedDocumentError(f"encrypted PDF ({exc})") from exc
+        page_count = len(reader.pages)
+        if page_count > max_pages:
+            raise UnsupportedDocumentError(f"PDF has {page_count} pages, more than the limit of {max_pages}")
+        pages: list[Page] = []
+        empty = 0
+        for number, page in enumerate(reader.pages, start=1):
+            text = (page.extract_text() or "").strip()
+            if text:
+                pages.append(Page(number=number, text=text))
+            else:
+                empty += 1
+        title = None
+        try:
+            title = reader.metadata.title if reader.metadata else None
+        except Exception:  # metadata is optional; a broken info dictionary must not fail the file
+            title = None
+    except UnsupportedDocumentError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise UnsupportedDocumentError(f"encrypted PDF ({exc})") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise UnsupportedDocumentError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
+    if not pages:
+        raise UnsupportedDocumentError(f"PDF has no text layer ({page_count} image-only or empty pages)")
+    return LoadedDocument(kind="pdf", pages=pages, title=title, pages_without_text=empty)
+
+
+def load_email(data: bytes) -> LoadedDocument:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    header_lines = [f"{name}: {message[name]}" for name in ("Subject", "From", "To", "Date") if message[name]]
+    body_part = message.get_body(preferencelist=("plain", "html"))
+    body = ""
+    if body_part is not None:
+        try:
+            content = body_part.get_content()
+        except (LookupError, UnicodeError) as exc:
+            raise UnsupportedDocumentError(f"email body in an unreadable encoding: {exc}") from exc
+        body = html_to_text(content)[0] if body_part.get_content_subtype() == "html" else str(content)
+    text = "\n".join(header_lines) + "\n\n" + body.strip()
+    subject = str(message["Subject"]) if message["Subject"] else None
+    return LoadedDocument(kind="email", pages=[Page(number=1, text=text.strip())], title=subject)
+
+
+def load_bytes(data: bytes, name: str, max_pages: int = 5000) -> LoadedDocument:
+    """Load a document from its bytes; ``name`` only supplies the suffix used as a hint."""
+    kind = sniff_kind(data, Path(name).suffix.lower())
+    if kind == "pdf":
+        return load_pdf(data, max_pages)
+    if kind == "email":
+        document = load_email(data)
+    else:
+        text = decode_text(data)
+        title = None
+        if kind == "html":
+            text, title = html_to_text(text)
+        document = LoadedDocument(kind=kind, pages=[Page(number=1, text=text.strip())], title=title)
+    if not document.text.strip():
+        raise UnsupportedDocumentError(f"{kind} file has no text")
+    return document
+
+
+def load_file(path: Path, max_bytes: int, max_pages: int = 5000) -> tuple[LoadedDocument, bytes]:
+    """Read and load a file; returns the document and the exact bytes it was made from."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UnsupportedDocumentError(f"file of {size} bytes is larger than the limit of {max_bytes}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnsupportedDocumentError(f"cannot read file: {exc.strerror or exc}") from exc
+    return load_bytes(data, path.name, max_pages), data

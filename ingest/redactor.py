@@ -1,0 +1,208 @@
+"""Presidio redaction into typed placeholders that stay consistent within a document."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.recognizer_registry import RecognizerRegistry
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+
+from ingest.language import detect_language
+from ingest.names import ContextualNameRecognizer, email_name_tokens, person_key, propagate_names
+from ingest.recognizers import french_identifier_recognizers, generic_recognizers, street_address_recognizers
+from rag.errors import ConfigurationError
+from rag.offline import use_bundled_public_suffix_list
+from rag.types import EntitySpan, Redaction
+
+logger = logging.getLogger(__name__)
+
+_WHITESPACE = re.compile(r"\s+")
+_NON_DIGIT = re.compile(r"\D")
+# Entities whose value is a number written in many ways: "+1 555 0100" and "(555) 0100" differ only in form.
+_NUMERIC_ENTITIES = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "FR_NIR", "FR_SIRET", "FR_SIREN"}
+
+
+class PlaceholderBook:
+    """Numbers the values of each entity type in order of appearance: ``<PERSON_1>``, ``<PERSON_2>``...
+
+    A person's surname or first name alone gets the placeholder of the full name it belongs to.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, dict[str, int]] = defaultdict(dict)
+        self._person_aliases: dict[str, str] = {}
+
+    def learn_person(self, value: str) -> None:
+        key = person_key(value)
+        for token in key.split():
+            if token != key:
+                self._person_aliases.setdefault(token, key)
+
+    def placeholder(self, entity_type: str, value: str) -> str:
+        numbers = self._numbers[entity_type]
+        key = self._normalize(entity_type, value)
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+        return f"<{entity_type}_{numbers[key]}>"
+
+    def _normalize(self, entity_type: str, value: str) -> str:
+        if entity_type == "PERSON":
+            key = person_key(value)
+            return self._person_aliases.get(key, key)
+        if entity_type in _NUMERIC_ENTITIES:
+            digits = _NON_DIGIT.sub("", value)
+            if digits:
+                return digits
+        return _WHITESPACE.sub(" ", value).strip().casefold()
+
+
+def load_spacy_pipeline(name: str) -> object:
+    """Load a spaCy pipeline by installed package name or folder; never download one."""
+    import spacy
+
+    try:
+        return spacy.load(name)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"spaCy pipeline {name!r} is not installed and will not be downloaded; install its package "
+            "or set ENCLAVE_SPACY_MODELS to an installed one"
+        ) from exc
+
+
+def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Keep, among overlapping findings, the highest-scoring and then the longest one."""
+    ordered = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+    kept: list[RecognizerResult] = []
+    for result in ordered:
+        if all(result.end <= other.start or result.start >= other.end for other in kept):
+            kept.append(result)
+    return sorted(kept, key=lambda r: r.start)
+
+
+class PresidioRedactor:
+    """The one redactor of Enclave: ingestion, questions, tickets and the output guard all use it."""
+
+    def __init__(
+        self,
+        spacy_models: Mapping[str, str],
+        entities: Sequence[str],
+        score_threshold: float = 0.35,
+        allow_list: Sequence[str] = (),
+        deny_list: Sequence[str] = (),
+    ) -> None:
+        use_bundled_public_suffix_list()
+        self.languages = tuple(spacy_models)
+        if not self.languages:
+            raise ConfigurationError("at least one spaCy pipeline is needed for redaction")
+        nlp_engine = SpacyNlpEngine(
+            models=[{"lang_code": lang, "model_name": name} for lang, name in spacy_models.items()],
+            ner_model_configuration=NerModelConfiguration(),
+        )
+        # Loading the pipelines ourselves skips Presidio's download-if-missing path.
+        nlp_engine.nlp = {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()}
+
+        registry = RecognizerRegistry(supported_languages=list(self.languages))
+        registry.load_predefined_recognizers(languages=list(self.languages), nlp_engine=nlp_engine)
+        extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
+        for language in self.languages:
+            extra.append(ContextualNameRecognizer(language))
+            if language != "en":
+                extra.extend(generic_recognizers(language))
+            if deny_list:
+                extra.append(
+                    PatternRecognizer(
+                        supported_entity="DENY_LIST",
+                        supported_language=language,
+                        deny_list=list(deny_list),
+                        name=f"DenyList_{language}",
+                    )
+                )
+        for recognizer in extra:
+            if recognizer.supported_language in self.languages:
+                registry.add_recognizer(recognizer)
+
+        self._analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=list(self.languages)
+        )
+        self._anonymizer = AnonymizerEngine()
+        self._threshold = score_threshold
+        self._allow_list = list(allow_list)
+        wanted = set(entities) | ({"DENY_LIST"} if deny_list else set())
+        self._entities = {
+            language: sorted(wanted & set(self._analyzer.get_supported_entities(language)))
+            for language in self.languages
+        }
+
+    def language_of(self, text: str) -> str:
+        return detect_language(text, self.languages)
+
+    def redact(self, text: str, language: str | None = None) -> Redaction:
+        return self.redact_pages([text], language)[0]
+
+    def redact_pages(self, pages: Sequence[str], language: str | None = None) -> list[Redaction]:
+        language = language or self.language_of("\n".join(pages))
+        if language not in self.languages:
+            raise ConfigurationError(f"no spaCy pipeline configured for language {language!r}")
+        findings = [self._analyze(page, language) for page in pages]
+        if "PERSON" in self._entities[language]:
+            emails = email_name_tokens("\n".join(pages))
+            for page_findings, more in zip(findings, propagate_names(pages, findings, emails), strict=True):
+                page_findings.extend(more)
+        kept = [
+            _resolve_overlaps([_widen_phone(page, r) for r in page_findings])
+            for page, page_findings in zip(pages, findings, strict=True)
+        ]
+        book = PlaceholderBook()
+        for page, page_kept in zip(pages, kept, strict=True):
+            for result in page_kept:
+                if result.entity_type == "PERSON":
+                    book.learn_person(page[result.start : result.end])
+        # Number values in reading order; the anonymizer itself works from the end of the text.
+        for page, page_kept in zip(pages, kept, strict=True):
+            for result in page_kept:
+                book.placeholder(result.entity_type, page[result.start : result.end])
+        return [self._anonymize(page, page_kept, language, book) for page, page_kept in zip(pages, kept, strict=True)]
+
+    def _analyze(self, text: str, language: str) -> list[RecognizerResult]:
+        if not text.strip():
+            return []
+        return list(
+            self._analyzer.analyze(
+                text=text,
+                language=language,
+                entities=self._entities[language],
+                score_threshold=self._threshold,
+                allow_list=self._allow_list or None,
+            )
+        )
+
+    def _anonymize(self, text: str, kept: list[RecognizerResult], language: str, book: PlaceholderBook) -> Redaction:
+        if not kept:
+            return Redaction(text=text, entities=[], language=language)
+        operators = {
+            entity_type: OperatorConfig("custom", {"lambda": partial(book.placeholder, entity_type)})
+            for entity_type in {result.entity_type for result in kept}
+        }
+        anonymized = self._anonymizer.anonymize(text=text, analyzer_results=kept, operators=operators)
+        spans = [EntitySpan(type=r.entity_type, start=r.start, end=r.end, score=float(r.score)) for r in kept]
+        return Redaction(text=anonymized.text, entities=spans, language=language)
+
+
+_PHONE_PREFIX = re.compile(r"\+\d{1,3}[ .-]?$")
+
+
+def _widen_phone(text: str, result: RecognizerResult) -> RecognizerResult:
+    """Include the international prefix the phone recognizer leaves out of "+1 (555) 014-2231"."""
+    if result.entity_type != "PHONE_NUMBER":
+        return result
+    prefix = _PHONE_PREFIX.search(text, 0, result.start)
+    if prefix is None:
+        return result
+    return RecognizerResult("PHONE_NUMBER", prefix.start(), result.end, result.score)

