@@ -20,6 +20,7 @@ _EMAIL_HEADER = re.compile(
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_PREFERRED_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 _BLANK_RUNS = re.compile(r"\n\s*\n\s*(\n\s*)+")
 
 
@@ -54,10 +55,16 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise UnsupportedDocumentError("text in an unknown encoding")
-    return str(best)
+    # Short texts fit several code pages equally well; among equally clean readings prefer the
+    # Western European one most office documents here are written in.
+    cleanest = min(match.chaos for match in matches)
+    for match in matches:
+        if match.encoding in _PREFERRED_ENCODINGS and match.chaos <= cleanest:
+            return str(match)
+    return str(matches[0])
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:

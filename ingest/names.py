@@ -40,34 +40,18 @@ TITLES = (
     "Pr",
 )
 _TITLED = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?[ \t]+(?P<name>{_NAME})")
+# Form labels and table headers after which capitalized words are a person's name.
 _LABELS = (
-    "Name",
-    "Full name",
-    "Contact",
-    "Attention of",
-    "attention of",
-    "Signed by",
-    "Signatory",
-    "Customer",
-    "Employee",
-    "Requester",
-    "Reported by",
-    "Assignee",
-    "On-call",
-    "Nom",
-    "Prénom",
-    "Interlocuteur",
-    "Responsable",
-    "Demandeur",
-    "Signataire",
-    "Salarié",
-    "Salariée",
-    "Client",
-    "Cliente",
+    "Name|Full name|Contact|Attention of|attention of|Signed by|Signatory|Customer|Employee|Requester|"
+    "Reported by|Assignee|On-call|Responders?|Owner|Author|Reviewer|Approver|Approved by|Prepared by|"
+    "Written by|Manager|Incident commander|Nom|Prénom|Interlocuteur|Responsable|Demandeur|Signataire|"
+    "Salariée?|Cliente?|Rédigé par|Approuvé par|Gestionnaire"
 )
-_LABELLED = re.compile(rf"\b(?:{'|'.join(_LABELS)})\s*:?[ \t]+(?P<name>{_CAP}(?:[ \t]+{_CAP}){{1,2}})")
+_LABELLED = re.compile(rf"\b(?:{_LABELS})[ \t]*[:|]?[ \t]+(?P<name>{_CAP}(?:[ \t]+{_CAP}){{1,2}})")
 _EMAIL = re.compile(r"\b([A-Za-z][A-Za-z'-]+)[._]([A-Za-z][A-Za-z'-]+)@[\w.-]+\.[A-Za-z]{2,}\b")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|The|le|Le|la|La|les|Les)\s+$")
+_ADDRESS_LIKE = re.compile(r"\S*(?:@|://|www\.)\S*")
 
 
 def fold(text: str) -> str:
@@ -120,28 +104,68 @@ def email_name_tokens(text: str) -> set[str]:
     return tokens
 
 
+def _from_ner(result: RecognizerResult) -> bool:
+    return str((result.recognition_metadata or {}).get("recognizer_name", "")).startswith("Spacy")
+
+
+def lowercase_words(pages: Sequence[str]) -> set[str]:
+    """Words the document also writes in lower case: common words, not names ("Leave" and "leave")."""
+    # Addresses and links write names in lower case ("jane.doe@..."): they say nothing about words.
+    prose = (_ADDRESS_LIKE.sub(" ", page) for page in pages)
+    return {fold(word) for page in prose for word in _WORD.findall(page) if word.islower()}
+
+
+def drop_common_word_names(
+    pages: Sequence[str], findings: Sequence[list[RecognizerResult]], common: set[str]
+) -> list[list[RecognizerResult]]:
+    """Drop NER PERSON findings made only of words the document uses in lower case ("Annual Leave")."""
+    kept: list[list[RecognizerResult]] = []
+    for page, page_findings in zip(pages, findings, strict=True):
+        page_kept = []
+        for result in page_findings:
+            tokens = name_tokens(page[result.start : result.end])
+            if result.entity_type == "PERSON" and _from_ner(result):
+                if all(token in common for token in tokens):
+                    continue
+                if len(tokens) == 1 and _DETERMINER_BEFORE.search(page, 0, result.start):
+                    continue  # "the Provider", "le Prestataire": a defined term, not a person
+            page_kept.append(result)
+        kept.append(page_kept)
+    return kept
+
+
 def propagate_names(
-    pages: Sequence[str], findings: Sequence[Sequence[RecognizerResult]], extra_tokens: Iterable[str] = ()
+    pages: Sequence[str],
+    findings: Sequence[Sequence[RecognizerResult]],
+    extra_tokens: Iterable[str] = (),
+    common: set[str] | frozenset[str] = frozenset(),
 ) -> list[list[RecognizerResult]]:
     """Every capitalized occurrence of a known name word, on every page, as a PERSON finding.
 
-    Adjacent name words ("Sofia" "Marchetti") are merged into one finding.
+    Words the document also uses in lower case are not spread. Adjacent name words ("Sofia"
+    "Marchetti") are merged into one finding.
     """
     tokens = set(extra_tokens)
     for page, page_findings in zip(pages, findings, strict=True):
         for result in page_findings:
-            if result.entity_type == "PERSON":
-                tokens.update(name_tokens(page[result.start : result.end]))
+            if result.entity_type != "PERSON":
+                continue
+            words = name_tokens(page[result.start : result.end])
+            # A lone capitalized word tagged by NER is too weak a signal to spread ("the Provider").
+            if len(words) >= 2 or not _from_ner(result):
+                tokens.update(words)
+    tokens -= common
     if not tokens:
         return [[] for _ in pages]
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)) + r")\b")
+    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    pattern = re.compile(rf"\b(?:{alternatives})\b")
     propagated: list[list[RecognizerResult]] = []
     for page in pages:
         spans: list[tuple[int, int]] = []
         for match in pattern.finditer(fold(page)):
             if not page[match.start()].isupper():
-                continue  # "mark" the verb is not "Mark" the person
-            if spans and not page[spans[-1][1] : match.start()].strip():
+                continue
+            if spans and page[spans[-1][1] : match.start()] in (" ", "\t"):
                 spans[-1] = (spans[-1][0], match.end())
             else:
                 spans.append((match.start(), match.end()))

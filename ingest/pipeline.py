@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from ingest.chunker import Chunker
@@ -111,6 +112,14 @@ class IngestionPipeline:
         self._ledger = ledger
         self._max_file_bytes = max_file_bytes
         self._max_pdf_pages = max_pdf_pages
+
+    @property
+    def store(self) -> VectorStore:
+        return self._store
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
 
     # -- batch entry points -------------------------------------------------------------------
 
@@ -223,25 +232,26 @@ class IngestionPipeline:
             reason = f"{type(exc).__name__}: {exc}"
             return self._fail_bytes(collection, document_id, root, source, path, content_hash, reason)
 
-        record = {
-            "collection": collection,
-            "document_id": document_id,
-            "root": root,
-            "source": source,
-            "path": path,
-            "content_hash": content_hash,
-            "pipeline": PIPELINE_VERSION,
-            "kind": document.kind,
-            "pages": len(document.pages),
-            "chunk_count": len(chunks),
-            "redactions": dict(redactions),
-        }
+        record = partial(
+            self._ledger.record,
+            collection=collection,
+            document_id=document_id,
+            root=root,
+            source=source,
+            path=path,
+            content_hash=content_hash,
+            pipeline=PIPELINE_VERSION,
+            kind=document.kind,
+            pages=len(document.pages),
+            chunk_count=len(chunks),
+            redactions=dict(redactions),
+        )
         with _timed(timings, "store"):
             # pending -> replace chunks -> done: a crash in between is redone by the next run.
-            self._ledger.record(**record, status="pending")
+            record(status="pending")
             self._store.delete_document(collection, document_id)
             self._store.upsert(collection, chunks, embeddings)
-            self._ledger.record(**record, status="done")
+            record(status="done")
         return FileOutcome(
             source=source,
             status=status,

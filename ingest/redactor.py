@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
@@ -15,7 +16,14 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
 from ingest.language import detect_language
-from ingest.names import ContextualNameRecognizer, email_name_tokens, person_key, propagate_names
+from ingest.names import (
+    ContextualNameRecognizer,
+    drop_common_word_names,
+    email_name_tokens,
+    lowercase_words,
+    person_key,
+    propagate_names,
+)
 from ingest.recognizers import french_identifier_recognizers, generic_recognizers, street_address_recognizers
 from rag.errors import ConfigurationError
 from rag.offline import use_bundled_public_suffix_list
@@ -42,8 +50,7 @@ class PlaceholderBook:
     def learn_person(self, value: str) -> None:
         key = person_key(value)
         for token in key.split():
-            if token != key:
-                self._person_aliases.setdefault(token, key)
+            self._person_aliases.setdefault(token, key)
 
     def placeholder(self, entity_type: str, value: str) -> str:
         numbers = self._numbers[entity_type]
@@ -54,8 +61,12 @@ class PlaceholderBook:
 
     def _normalize(self, entity_type: str, value: str) -> str:
         if entity_type == "PERSON":
+            # A value sharing a name word with a person already seen is that person.
             key = person_key(value)
-            return self._person_aliases.get(key, key)
+            for token in key.split():
+                if token in self._person_aliases:
+                    return self._person_aliases[token]
+            return key
         if entity_type in _NUMERIC_ENTITIES:
             digits = _NON_DIGIT.sub("", value)
             if digits:
@@ -106,7 +117,7 @@ class PresidioRedactor:
             ner_model_configuration=NerModelConfiguration(),
         )
         # Loading the pipelines ourselves skips Presidio's download-if-missing path.
-        nlp_engine.nlp = {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()}
+        nlp_engine.nlp = cast(Any, {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()})
 
         registry = RecognizerRegistry(supported_languages=list(self.languages))
         registry.load_predefined_recognizers(languages=list(self.languages), nlp_engine=nlp_engine)
@@ -152,8 +163,10 @@ class PresidioRedactor:
             raise ConfigurationError(f"no spaCy pipeline configured for language {language!r}")
         findings = [self._analyze(page, language) for page in pages]
         if "PERSON" in self._entities[language]:
+            common = lowercase_words(pages)
+            findings = drop_common_word_names(pages, findings, common)
             emails = email_name_tokens("\n".join(pages))
-            for page_findings, more in zip(findings, propagate_names(pages, findings, emails), strict=True):
+            for page_findings, more in zip(findings, propagate_names(pages, findings, emails, common), strict=True):
                 page_findings.extend(more)
         kept = [
             _resolve_overlaps([_widen_phone(page, r) for r in page_findings])
@@ -190,7 +203,8 @@ class PresidioRedactor:
             entity_type: OperatorConfig("custom", {"lambda": partial(book.placeholder, entity_type)})
             for entity_type in {result.entity_type for result in kept}
         }
-        anonymized = self._anonymizer.anonymize(text=text, analyzer_results=kept, operators=operators)
+        # Presidio's two packages declare twin result classes; the anonymizer reads only their fields.
+        anonymized = self._anonymizer.anonymize(text=text, analyzer_results=cast(Any, kept), operators=operators)
         spans = [EntitySpan(type=r.entity_type, start=r.start, end=r.end, score=float(r.score)) for r in kept]
         return Redaction(text=anonymized.text, entities=spans, language=language)
 

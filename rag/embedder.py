@@ -19,7 +19,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self.dimension: int = int(self._model.get_embedding_dimension() or 0)
         # The model truncates beyond this many tokens, special tokens included.
-        self.max_tokens: int = int(self._model.max_seq_length) - 2
+        self.max_tokens: int = int(self._model.max_seq_length or 256) - 2
         self._tokenizer = self._model.tokenizer
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -1,0 +1,41 @@
+# Two commands matter: `make serve` (install, then run Enclave on the bundled defaults) and
+# `make test` (install, then run the test suite). Both install into ./.venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLE_DATA_DIR ?= .enclave-data
+
+.PHONY: install serve test test-all lint sample-docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The first install compiles llama-cpp-python from source (about 11 minutes on 2 cores);
+# pip caches the wheel, so later installs take seconds.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave ingest sample_docs
+	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave documents
+
+test: install
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+sample-docs: install
+	$(BIN)/python scripts/make_sample_docs.py
+
+clean:
+	rm -rf $(VENV) $(SAMPLE_DATA_DIR)

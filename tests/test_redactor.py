@@ -1,0 +1,88 @@
+"""Redactor: typed placeholders, consistent within a document, offsets in the input, en and fr."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EN = (
+    "Contact Harriet Lindqvist at harriet.lindqvist@example.com or +1 (555) 014-2231. "
+    "Ms Lindqvist approves leave requests. Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
+    "server 198.51.100.23. The office is at 418 Larkspur Avenue."
+)
+FR = (
+    "Veuillez contacter Camille Dubreuil au +33 6 42 18 57 93 ou à camille.dubreuil@example.fr. "
+    "Mme Dubreuil répond sous 24 heures. Numéro de sécurité sociale : 1 85 05 78 006 084 91. "
+    "SIRET 418 573 028 00010. Adresse : 14 rue des Tanneurs, 69001 Lyon."
+)
+
+
+def test_english_values_are_replaced_by_typed_placeholders(redactor: Any) -> None:
+    result = redactor.redact(EN)
+    assert result.language == "en"
+    for value in (
+        "Harriet",
+        "Lindqvist",
+        "harriet.lindqvist",
+        "014-2231",
+        "4111",
+        "GB82",
+        "198.51.100.23",
+        "418 Larkspur",
+    ):
+        assert value not in result.text
+    for placeholder in (
+        "<PERSON_1>",
+        "<EMAIL_ADDRESS_1>",
+        "<PHONE_NUMBER_1>",
+        "<CREDIT_CARD_1>",
+        "<IBAN_CODE_1>",
+        "<IP_ADDRESS_1>",
+        "<STREET_ADDRESS_1>",
+    ):
+        assert placeholder in result.text
+    # The same person keeps the same placeholder; non-personal words stay.
+    assert result.text.count("<PERSON_1>") == 2 and "<PERSON_2>" not in result.text
+    assert "approves leave requests" in result.text
+
+
+def test_entity_offsets_point_into_the_input(redactor: Any) -> None:
+    result = redactor.redact(EN)
+    found = {EN[e.start : e.end] for e in result.entities}
+    assert "harriet.lindqvist@example.com" in found
+    assert "4111 1111 1111 1111" in found
+    assert all(0 <= e.start < e.end <= len(EN) for e in result.entities)
+
+
+def test_french_document(redactor: Any) -> None:
+    result = redactor.redact(FR)
+    assert result.language == "fr"
+    for value in (
+        "Camille",
+        "Dubreuil",
+        "42 18 57 93",
+        "1 85 05 78 006 084 91",
+        "418 573 028 00010",
+        "14 rue des Tanneurs",
+    ):
+        assert value not in result.text, value
+    types = {e.type for e in result.entities}
+    assert {"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "FR_NIR", "FR_SIRET", "STREET_ADDRESS"} <= types
+    assert "répond sous 24 heures" in result.text
+
+
+def test_placeholders_are_consistent_across_pages(redactor: Any) -> None:
+    pages = redactor.redact_pages(
+        ["Report prepared by Tobias Renner for the board.", "Questions go to Tobias Renner or Priya Raghunathan."]
+    )
+    assert "<PERSON_1>" in pages[0].text
+    assert pages[1].text == "Questions go to <PERSON_1> or <PERSON_2>."
+
+
+def test_redacting_redacted_text_changes_nothing(redactor: Any) -> None:
+    once = redactor.redact(EN).text
+    assert redactor.redact(once).text == once
+
+
+def test_non_personal_text_is_left_alone(redactor: Any) -> None:
+    text = "Annual leave is 25 days per year. Remote work is allowed up to 3 days per week with approval."
+    assert redactor.redact(text).text == text
