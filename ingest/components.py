@@ -7,6 +7,7 @@ from ingest.ledger import Ledger
 from ingest.pipeline import IngestionPipeline
 from ingest.redactor import PresidioRedactor
 from rag.embedder import SentenceTransformerEmbedder
+from rag.lexical import LexicalIndex
 from rag.protocols import Redactor, VectorStore
 from rag.settings import Settings
 
@@ -27,6 +28,7 @@ def build_pipeline(
     redactor: Redactor,
     embedder: SentenceTransformerEmbedder,
     store: VectorStore,
+    lexical: LexicalIndex | None = None,
     ledger: Ledger | None = None,
 ) -> IngestionPipeline:
     return IngestionPipeline(
@@ -34,6 +36,7 @@ def build_pipeline(
         chunker=Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens),
         embedder=embedder,
         store=store,
+        lexical=lexical or LexicalIndex(settings.lexical_path),
         ledger=ledger or Ledger(settings.ledger_path),
         max_file_bytes=settings.max_file_bytes,
         max_pdf_pages=settings.max_pdf_pages,

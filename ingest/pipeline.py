@@ -19,6 +19,7 @@ from ingest.ledger import Ledger, LedgerEntry
 from ingest.loaders import load_bytes
 from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
+from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Redactor, VectorStore
 from rag.types import Chunk, LoadedDocument
 
@@ -101,6 +102,7 @@ class IngestionPipeline:
         chunker: Chunker,
         embedder: Embedder,
         store: VectorStore,
+        lexical: LexicalIndex,
         ledger: Ledger,
         max_file_bytes: int,
         max_pdf_pages: int,
@@ -109,6 +111,7 @@ class IngestionPipeline:
         self._chunker = chunker
         self._embedder = embedder
         self._store = store
+        self._lexical = lexical
         self._ledger = ledger
         self._max_file_bytes = max_file_bytes
         self._max_pdf_pages = max_pdf_pages
@@ -116,6 +119,10 @@ class IngestionPipeline:
     @property
     def store(self) -> VectorStore:
         return self._store
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self._lexical
 
     @property
     def ledger(self) -> Ledger:
@@ -157,7 +164,7 @@ class IngestionPipeline:
             for entry in self._ledger.entries_under(collection, str(Path(path).absolute())):
                 outcomes.append(self._forget_entry(entry))
         if outcomes:
-            self._ledger.compact()
+            self._compact()
         return outcomes
 
     def forget_document(self, collection: str, document_id: str) -> FileOutcome | None:
@@ -165,7 +172,7 @@ class IngestionPipeline:
         if entry is None:
             return None
         outcome = self._forget_entry(entry)
-        self._ledger.compact()
+        self._compact()
         return outcome
 
     # -- one file -----------------------------------------------------------------------------
@@ -249,8 +256,9 @@ class IngestionPipeline:
         with _timed(timings, "store"):
             # pending -> replace chunks -> done: a crash in between is redone by the next run.
             record(status="pending")
-            self._store.delete_document(collection, document_id)
+            self._delete_chunks(collection, document_id)
             self._store.upsert(collection, chunks, embeddings)
+            self._lexical.upsert(collection, chunks)
             record(status="done")
         return FileOutcome(
             source=source,
@@ -332,7 +340,7 @@ class IngestionPipeline:
         reason: str,
     ) -> FileOutcome:
         # The file as it now is cannot be read: chunks of an earlier version would answer for it.
-        self._store.delete_document(collection, document_id)
+        self._delete_chunks(collection, document_id)
         self._ledger.record(
             collection=collection,
             document_id=document_id,
@@ -346,8 +354,18 @@ class IngestionPipeline:
         )
         return FileOutcome(source=source, status="failed", reason=reason, document_id=document_id)
 
+    def _delete_chunks(self, collection: str, document_id: str) -> int:
+        removed = self._store.delete_document(collection, document_id)
+        self._lexical.delete_document(collection, document_id)
+        return removed
+
+    def _compact(self) -> None:
+        """Leave no bytes of forgotten text in the ledger's or the lexical index's free pages."""
+        self._ledger.compact()
+        self._lexical.compact()
+
     def _forget_entry(self, entry: LedgerEntry) -> FileOutcome:
-        removed = self._store.delete_document(entry.collection, entry.document_id)
+        removed = self._delete_chunks(entry.collection, entry.document_id)
         self._ledger.remove(entry.collection, entry.document_id)
         return FileOutcome(source=entry.source, status="forgotten", chunks=removed, document_id=entry.document_id)
 

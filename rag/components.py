@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rag.embedder import SentenceTransformerEmbedder
-from rag.models import embedder_folder
+from rag.generator import LlamaGenerator
+from rag.models import embedder_folder, llm_file
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
 
@@ -14,3 +15,18 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
 def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+
+
+
+def load_generator(settings: Settings) -> LlamaGenerator:
+    # The bundled model is a base model: "auto" gives it the few-shot completion prompt.
+    use_chat = settings.llm_prompt_style == "chat" or (
+        settings.llm_prompt_style == "auto" and settings.llm_path is not None
+    )
+    return LlamaGenerator(
+        llm_file(settings),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads,
+        temperature=settings.llm_temperature,
+        use_chat_template=use_chat,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     redact_deny_list: list[str] = Field(default_factory=list, description="Values always redacted.")
 
     # Chunking, measured in the embedding model's tokenizer tokens.
-    chunk_tokens: int = Field(default=200, ge=16, description="Upper bound of tokens per chunk.")
-    chunk_overlap_tokens: int = Field(default=40, ge=0)
+    chunk_tokens: int = Field(default=128, ge=16, description="Upper bound of tokens per chunk.")
+    chunk_overlap_tokens: int = Field(default=24, ge=0)
 
     embed_batch_size: int = Field(default=32, ge=1)
 
@@ -70,6 +70,33 @@ class Settings(BaseSettings):
         default=30.0, ge=0.0, description="How long a second writer waits for the store lock."
     )
 
+    # Retrieval and answers.
+    top_k: int = Field(default=3, ge=1, le=50, description="Sources put in a prompt (and search results).")
+    min_similarity: float = Field(
+        default=0.3, ge=-1.0, le=1.0, description="Below this cosine similarity no source is relevant enough."
+    )
+    retrieval_candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
+    llm_context: int = Field(default=4096, ge=512, description="Context size of the language model, in tokens.")
+    llm_max_tokens: int = Field(default=120, ge=1, description="Upper bound of generated tokens per answer.")
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_threads: int | None = Field(default=None, ge=1, description="Default: the cores available.")
+    llm_prompt_style: Literal["auto", "completion", "chat"] = Field(
+        default="auto", description="auto: the GGUF's chat template if it has one, else a few-shot completion."
+    )
+    classify_model_weight: float = Field(default=0.2, ge=0.0, le=1.0)
+
+    # API.
+    host: str = Field(default="127.0.0.1")
+    port: int = Field(default=8000, ge=1, le=65535)
+    generation_queue_size: int = Field(
+        default=4, ge=1, description="Generation requests that may wait for the model; more get 503."
+    )
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest JSON request body.")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, description="Largest document upload.")
+    max_question_chars: int = Field(default=2000, ge=10)
+    max_ticket_chars: int = Field(default=20_000, ge=10)
+    max_batch_items: int = Field(default=100, ge=1)
+
     # Loader limits.
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_pdf_pages: int = Field(default=5000, ge=1)
@@ -77,7 +104,7 @@ class Settings(BaseSettings):
     @field_validator("chunk_overlap_tokens")
     @classmethod
     def _overlap_below_size(cls, value: int, info: Any) -> int:
-        size = info.data.get("chunk_tokens", 200)
+        size = info.data.get("chunk_tokens", 128)
         if value >= size:
             raise ValueError(f"chunk_overlap_tokens ({value}) must be smaller than chunk_tokens ({size})")
         return value
@@ -105,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def ledger_path(self) -> Path:
         return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.data_dir / "lexical.sqlite3"
 
     @property
     def models_dir(self) -> Path:

@@ -130,6 +130,15 @@ class ChromaStore:
             hits.append(hit_from_record(chunk_id, text, metadata, 1.0 - float(distance)))
         return hits
 
+    def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        if not chunk_ids:
+            return {}
+        result = self._collection(collection, create=False).get(ids=list(chunk_ids), include=["embeddings"])
+        return {
+            chunk_id: np.asarray(vector, dtype=np.float32)
+            for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True)
+        }
+
     def get_chunks(self, collection: str, where: Mapping[str, Any] | None = None) -> list[SearchHit]:
         """Every chunk of a collection (optionally filtered), with score 0."""
         target = self._collection(collection, create=False)

@@ -1,0 +1,193 @@
+"""Text generation with llama-cpp-python over a local GGUF file, on CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from rag.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_seconds: float
+    total_seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        decoding = self.total_seconds - self.first_token_seconds
+        return self.completion_tokens / decoding if decoding > 0 and self.completion_tokens > 1 else 0.0
+
+
+class Generator(Protocol):
+    """A completion model; ``prefix`` names the fixed start of the prompt whose state may be reused."""
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        prefix: str | None = None,
+        choices: Sequence[str] | None = None,
+    ) -> Completion: ...
+
+    def stream(
+        self, prompt: str, *, max_tokens: int, stop: Sequence[str] = (), prefix: str | None = None
+    ) -> Iterator[str | Completion]: ...
+
+    @property
+    def chat_template(self) -> str | None: ...
+
+
+def choice_grammar(choices: Sequence[str]) -> str:
+    """A GBNF grammar whose only sentences are the given choices."""
+    alternatives = " | ".join(json.dumps(choice, ensure_ascii=False) for choice in choices)
+    return f"root ::= {alternatives}"
+
+
+class LlamaGenerator:
+    """One loaded model, used by one generation at a time (llama.cpp contexts are not thread-safe).
+
+    The evaluated state of each fixed prompt prefix (instructions and examples) is kept, so a prompt
+    that starts with it only evaluates what follows.
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        temperature: float = 0.0,
+        seed: int = 0,
+        use_chat_template: bool = True,
+    ) -> None:
+        from llama_cpp import Llama
+
+        threads = n_threads or len(os.sched_getaffinity(0))
+        try:
+            self._llm = Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                # A full-size sliding-window cache lets llama.cpp cut the cache back to a shared prefix.
+                swa_full=True,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"cannot load GGUF model {model_path}: {exc}") from exc
+        self._temperature = temperature
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._prefix_states: dict[str, Any] = {}
+        self._use_chat_template = use_chat_template
+        self.n_ctx = n_ctx
+        self.model_path = model_path
+
+    @property
+    def chat_template(self) -> str | None:
+        """The GGUF's chat template, when it has one and we were asked to use it."""
+        if not self._use_chat_template:
+            return None
+        return self._llm.metadata.get("tokenizer.chat_template") or None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        prefix: str | None = None,
+        choices: Sequence[str] | None = None,
+    ) -> Completion:
+        result: Completion | None = None
+        for item in self._generate(prompt, max_tokens=max_tokens, stop=stop, prefix=prefix, choices=choices):
+            if isinstance(item, Completion):
+                result = item
+        assert result is not None
+        return result
+
+    def stream(
+        self, prompt: str, *, max_tokens: int, stop: Sequence[str] = (), prefix: str | None = None
+    ) -> Iterator[str | Completion]:
+        """Text pieces as they are generated, then the finished ``Completion``."""
+        yield from self._generate(prompt, max_tokens=max_tokens, stop=stop, prefix=prefix, choices=None)
+
+    def _generate(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str],
+        prefix: str | None,
+        choices: Sequence[str] | None,
+    ) -> Iterator[str | Completion]:
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_string(choice_grammar(choices), verbose=False) if choices else None
+        with self._lock:
+            started = time.perf_counter()
+            if prefix is not None and prompt.startswith(prefix):
+                self._restore_prefix(prefix)
+            prompt_tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            room = self.n_ctx - len(prompt_tokens)
+            if room < 8:
+                raise ConfigurationError(
+                    f"prompt of {len(prompt_tokens)} tokens does not fit the context of {self.n_ctx} tokens; "
+                    "raise ENCLAVE_LLM_CONTEXT or lower ENCLAVE_TOP_K"
+                )
+            pieces: list[str] = []
+            first_token = 0.0
+            count = 0
+            for chunk in self._llm.create_completion(
+                prompt_tokens,
+                max_tokens=min(max_tokens, room),
+                temperature=self._temperature,
+                top_k=1 if self._temperature == 0 else 40,
+                seed=self._seed,
+                stop=list(stop),
+                grammar=grammar,
+                stream=True,
+            ):
+                text = chunk["choices"][0]["text"]
+                count += 1
+                if count == 1:
+                    first_token = time.perf_counter() - started
+                if text:
+                    pieces.append(text)
+                    yield text
+            yield Completion(
+                text="".join(pieces),
+                prompt_tokens=len(prompt_tokens),
+                completion_tokens=count,
+                first_token_seconds=first_token or time.perf_counter() - started,
+                total_seconds=time.perf_counter() - started,
+            )
+
+    def _restore_prefix(self, prefix: str) -> None:
+        tokens = self._llm.tokenize(prefix.encode("utf-8"), add_bos=True)
+        cached = list(self._llm._input_ids[: len(tokens)])
+        if cached == tokens:
+            return  # the context already starts with this prefix
+        state = self._prefix_states.get(prefix)
+        if state is None:
+            self._llm.reset()
+            self._llm.eval(tokens)
+            state = self._prefix_states[prefix] = self._llm.save_state()
+        else:
+            self._llm.load_state(state)

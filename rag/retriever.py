@@ -1,0 +1,104 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (FTS5 BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from rag.errors import InvalidInputError
+from rag.lexical import LexicalIndex
+from rag.protocols import Embedder, VectorStore
+from rag.types import SearchHit
+
+SearchMode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    source: str | None = None
+    page_min: int | None = None
+    page_max: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.page_min is not None and self.page_max is not None and self.page_min > self.page_max:
+            raise InvalidInputError(f"page range {self.page_min}-{self.page_max} is empty")
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        conditions: list[dict[str, Any]] = []
+        if self.source is not None:
+            conditions.append({"source": self.source})
+        if self.page_min is not None:
+            conditions.append({"page": {"$gte": self.page_min}})
+        if self.page_max is not None:
+            conditions.append({"page": {"$lte": self.page_max}})
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[SearchHit]], k: int = 60) -> list[tuple[SearchHit, float]]:
+    """Each hit scores the sum of 1 / (k + rank) over the rankings it appears in; best first."""
+    scores: dict[str, float] = {}
+    hits: dict[str, SearchHit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (k + rank)
+            hits.setdefault(hit.chunk_id, hit)
+    ordered = sorted(scores, key=lambda chunk_id: scores[chunk_id], reverse=True)
+    return [(hits[chunk_id], scores[chunk_id]) for chunk_id in ordered]
+
+
+class HybridRetriever:
+    """Searches already-redacted queries. Every hit carries its cosine ``similarity`` in metadata."""
+
+    def __init__(
+        self, embedder: Embedder, store: VectorStore, lexical: LexicalIndex, candidates: int = 40, rrf_k: int = 60
+    ) -> None:
+        self._embedder = embedder
+        self._store = store
+        self._lexical = lexical
+        self._candidates = candidates
+        self._rrf_k = rrf_k
+
+    def search(
+        self,
+        query: str,
+        collection: str,
+        top_k: int = 5,
+        filters: SearchFilters | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> list[SearchHit]:
+        filters = filters or SearchFilters()
+        vector = self._embedder.embed([query])[0]
+        depth = max(self._candidates, top_k)
+        dense: list[SearchHit] = []
+        if mode in ("hybrid", "dense"):
+            dense = self._store.query(collection, vector, depth, where=filters.chroma_where())
+            if mode == "dense":
+                return [_with_similarity(hit, hit.score) for hit in dense[:top_k]]
+        else:
+            self._store.count(collection)  # raises for an unknown collection, as dense search would
+        lexical = self._lexical.search(
+            collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
+        )
+        fused = (
+            [(hit, hit.score) for hit in lexical]
+            if mode == "lexical"
+            else reciprocal_rank_fusion([dense, lexical], self._rrf_k)
+        )[:top_k]
+        similarity = {hit.chunk_id: hit.score for hit in dense}
+        missing = [hit.chunk_id for hit, _ in fused if hit.chunk_id not in similarity]
+        for chunk_id, embedding in self._store.embeddings(collection, missing).items():
+            similarity[chunk_id] = float(np.dot(embedding, vector))
+        full = {hit.chunk_id: hit for hit in dense}
+        return [
+            _with_similarity(replace(full.get(hit.chunk_id, hit), score=score), similarity.get(hit.chunk_id, 0.0))
+            for hit, score in fused
+        ]
+
+
+def _with_similarity(hit: SearchHit, similarity: float) -> SearchHit:
+    return replace(hit, metadata={**hit.metadata, "similarity": round(float(similarity), 6)})
