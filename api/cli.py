@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -245,6 +245,174 @@ def documents(
             e.reason or "",
         )
     out.print(table)
+
+
+def _answer_services(settings: Settings) -> tuple[Any, Any]:
+    """The answer and ticket services, for CLI verbs that do not start a server."""
+    from api.services import Services
+
+    services = Services.load(settings)
+    return services.answers, services.tickets
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (redacted before it is searched).")],
+    collection: CollectionOption = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Results to return.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source path.")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """Search a collection: dense and lexical rankings fused, best first."""
+    from ingest.components import build_redactor
+    from rag.answer import validate_text
+    from rag.components import load_embedder, open_store
+    from rag.lexical import LexicalIndex
+    from rag.retriever import HybridRetriever, SearchFilters
+    from rag.store import validate_collection_name
+
+    settings = _settings()
+    name = collection or settings.default_collection
+    if mode not in ("hybrid", "dense", "lexical"):
+        console.print("[red]error:[/] --mode must be hybrid, dense or lexical")
+        raise typer.Exit(code=2)
+    try:
+        validate_collection_name(name)
+        redacted = build_redactor(settings).redact(validate_text(query, "query", settings.max_question_chars)).text
+        retriever = HybridRetriever(
+            load_embedder(settings),
+            open_store(settings),
+            LexicalIndex(settings.lexical_path),
+            candidates=settings.retrieval_candidates,
+        )
+        hits = retriever.search(
+            redacted,
+            name,
+            top_k or settings.top_k,
+            SearchFilters(source=source),
+            mode=mode,  # type: ignore[arg-type]
+        )
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    results = [
+        {
+            "source": h.source,
+            "page": h.page,
+            "chunk_id": h.chunk_id,
+            "score": round(h.score, 6),
+            "similarity": h.metadata.get("similarity"),
+            "text": h.text,
+        }
+        for h in hits
+    ]
+    if as_json:
+        out.print_json(json.dumps({"query": redacted, "results": results}, ensure_ascii=False))
+        return
+    for rank, result in enumerate(results, start=1):
+        out.print(f"[bold]{rank}.[/] {result['source']} p.{result['page']}  score {result['score']:.4f}")
+        out.print(f"   {' '.join(str(result['text']).split())[:300]}", highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question (redacted before it is searched or prompted).")],
+    collection: CollectionOption = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=20, help="Sources in the prompt.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """Answer a question from a collection, citing its sources as [1], [2]..."""
+    settings = _settings()
+    try:
+        answers, _ = _answer_services(settings)
+        answer = answers.ask(question, collection or settings.default_collection, top_k)
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        from dataclasses import asdict
+
+        out.print_json(json.dumps(asdict(answer), ensure_ascii=False))
+        return
+    out.print(answer.answer, highlight=False)
+    for citation in answer.citations:
+        mark = "*" if citation.cited else " "
+        out.print(f"{mark}[{citation.n}] {citation.source}, page {citation.page}", highlight=False)
+
+
+def _read_jsonl(kind: str) -> list[dict[str, Any]]:
+    records = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise TypeError("not an object with a string 'text'")
+        except (json.JSONDecodeError, TypeError) as exc:
+            console.print(f"[red]line {number}:[/] expected a JSON object with a string 'text' ({exc})")
+            raise typer.Exit(code=2) from exc
+        records.append(record)
+    return records
+
+
+@app.command()
+def classify(
+    labels: Annotated[str, typer.Option("--labels", "-l", help="Comma-separated labels, e.g. billing,technical.")],
+    multi_label: Annotated[bool, typer.Option("--multi-label", help="Return every label above chance.")] = False,
+) -> None:
+    """Classify tickets read as JSON Lines ({"text": ...}) from stdin; one JSON result per line."""
+    settings = _settings()
+    label_list = [label for label in labels.split(",") if label.strip()]
+    records = _read_jsonl("classify")
+    try:
+        _, tickets = _answer_services(settings)
+        for record in records:
+            result = tickets.classify(record["text"], label_list, multi_label)
+            row = {"label": result.label, "labels": result.labels, "scores": result.scores}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def summarize(
+    max_words: Annotated[int, typer.Option("--max-words", min=5, max=300, help="Words per summary at most.")] = 60,
+) -> None:
+    """Summarize tickets read as JSON Lines ({"text": ...}) from stdin; one JSON result per line."""
+    settings = _settings()
+    records = _read_jsonl("summarize")
+    try:
+        _, tickets = _answer_services(settings)
+        for record in records:
+            summary = tickets.summarize(record["text"], max_words).summary
+            sys.stdout.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: ENCLAVE_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: ENCLAVE_PORT, 8000).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI schema at /schema/openapi.json). Loads every model before listening."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.services import Services
+
+    settings = _settings()
+    try:
+        with console.status("Loading models..."):
+            services = Services.load(settings)
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(f"Enclave serving on http://{bind_host}:{bind_port} (data dir {settings.data_dir})")
+    uvicorn.run(create_app(services), host=bind_host, port=bind_port, log_level="warning", access_log=False)
 
 
 def main() -> None:

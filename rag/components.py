@@ -17,7 +17,6 @@ def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
 
 
-
 def load_generator(settings: Settings) -> LlamaGenerator:
     # The bundled model is a base model: "auto" gives it the few-shot completion prompt.
     use_chat = settings.llm_prompt_style == "chat" or (

@@ -9,7 +9,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+
+import numpy as np
 
 from rag.errors import ConfigurationError
 
@@ -44,6 +46,10 @@ class Generator(Protocol):
     def stream(
         self, prompt: str, *, max_tokens: int, stop: Sequence[str] = (), prefix: str | None = None
     ) -> Iterator[str | Completion]: ...
+
+    def choice_probabilities(
+        self, prompt: str, choices: Sequence[str], prefix: str | None = None
+    ) -> dict[str, float] | None: ...
 
     @property
     def chat_template(self) -> str | None: ...
@@ -154,7 +160,7 @@ class LlamaGenerator:
             pieces: list[str] = []
             first_token = 0.0
             count = 0
-            for chunk in self._llm.create_completion(
+            stream = self._llm.create_completion(
                 prompt_tokens,
                 max_tokens=min(max_tokens, room),
                 temperature=self._temperature,
@@ -163,7 +169,8 @@ class LlamaGenerator:
                 stop=list(stop),
                 grammar=grammar,
                 stream=True,
-            ):
+            )
+            for chunk in cast(Iterator[dict[str, Any]], stream):
                 text = chunk["choices"][0]["text"]
                 count += 1
                 if count == 1:
@@ -178,6 +185,40 @@ class LlamaGenerator:
                 first_token_seconds=first_token or time.perf_counter() - started,
                 total_seconds=time.perf_counter() - started,
             )
+
+    def choice_probabilities(
+        self, prompt: str, choices: Sequence[str], prefix: str | None = None
+    ) -> dict[str, float] | None:
+        """The model's probability of each choice as the continuation of ``prompt``, among the choices.
+
+        Read from the next-token distribution, so every choice is scored whatever its position in
+        the prompt; None when two choices begin with the same token and cannot be told apart.
+        """
+        import llama_cpp
+
+        first_tokens = [
+            self._llm.tokenize(f" {choice}".encode(), add_bos=False, special=False)[:1] for choice in choices
+        ]
+        if any(not tokens for tokens in first_tokens) or len({t[0] for t in first_tokens}) < len(choices):
+            return None
+        with self._lock:
+            if prefix is not None and prompt.startswith(prefix):
+                self._restore_prefix(prefix)
+            tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            if len(tokens) >= self.n_ctx:
+                raise ConfigurationError(f"prompt of {len(tokens)} tokens does not fit the context of {self.n_ctx}")
+            shared = 0
+            for cached, new in zip(self._llm.input_ids[: self._llm.n_tokens], tokens, strict=False):
+                if cached != new:
+                    break
+                shared += 1
+            # Evaluate at least the last token so that its logits are fresh.
+            self._llm.n_tokens = min(shared, len(tokens) - 1)
+            self._llm.eval(tokens[self._llm.n_tokens :])
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
+            chosen = np.array([logits[t[0]] for t in first_tokens], dtype=np.float64)
+        weights = np.exp(chosen - chosen.max())
+        return {choice: float(w) for choice, w in zip(choices, weights / weights.sum(), strict=True)}
 
     def _restore_prefix(self, prefix: str) -> None:
         tokens = self._llm.tokenize(prefix.encode("utf-8"), add_bos=True)

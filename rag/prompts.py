@@ -56,7 +56,8 @@ def _one_line(text: str) -> str:
 
 def format_sources(sources: Sequence[tuple[str, int, str]]) -> str:
     return "\n".join(
-        f"[{n}] ({_one_line(src)}, page {page}) {_one_line(text)}" for n, (src, page, text) in enumerate(sources, start=1)
+        f"[{n}] ({_one_line(src)}, page {page}) {_one_line(text)}"
+        for n, (src, page, text) in enumerate(sources, start=1)
     )
 
 

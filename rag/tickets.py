@@ -11,6 +11,7 @@ import numpy as np
 from rag.answer import validate_text
 from rag.errors import InvalidInputError
 from rag.generator import Generator
+from rag.label_descriptions import describe
 from rag.prompts import classify_prompt, summary_prompt
 from rag.protocols import Embedder, Redactor
 
@@ -24,7 +25,7 @@ class Classification:
     label: str
     labels: list[str]  # with multi_label: every label above the uniform share, best first
     scores: dict[str, float]
-    model_label: str  # what the constrained language model chose
+    model_label: str  # the language model's own preference
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ def validate_labels(labels: Sequence[str]) -> list[str]:
 class TicketService:
     """Tickets are redacted first; only the redacted text reaches the embedder and the model.
 
-    A label's score mixes embedding similarity between ticket and label (softmax over the labels) with
-    the choice of the language model, which a grammar constrains to one of the labels.
+    A label's score mixes embedding similarity between the ticket and the label's description (softmax
+    over the labels) with the language model's probability of answering that label, read from its
+    next-token distribution (or, where labels share a first token, its choice under a grammar).
     """
 
     def __init__(
@@ -65,20 +67,33 @@ class TicketService:
         self._model_weight = model_weight
         self._max_text_chars = max_text_chars
 
-    def classify(self, text: str, labels: Sequence[str], multi_label: bool = False) -> Classification:
+    def classify(
+        self,
+        text: str,
+        labels: Sequence[str],
+        multi_label: bool = False,
+        descriptions: dict[str, str] | None = None,
+    ) -> Classification:
         choices = validate_labels(labels)
+        unknown = set(descriptions or {}) - set(choices)
+        if unknown:
+            raise InvalidInputError(f"descriptions given for labels not in the list: {sorted(unknown)}")
         redacted = self._redactor.redact(validate_text(text, "text", self._max_text_chars)).text
-        vectors = self._embedder.embed([redacted, *choices])
+        vectors = self._embedder.embed([redacted, *(describe(label, descriptions) for label in choices)])
         similarities = vectors[1:] @ vectors[0]
         # MiniLM cosines sit in a narrow band; a low temperature turns them into a usable distribution.
         weights = np.exp((similarities - similarities.max()) / 0.05)
         embedding_scores = weights / weights.sum()
         prompt = classify_prompt(redacted, choices)
-        chosen = self._generator.complete(
-            prompt.text, max_tokens=32, stop=prompt.stop, prefix=prompt.prefix, choices=[f" {c}" for c in choices]
-        ).text.strip()
+        model_scores = self._generator.choice_probabilities(prompt.text, choices, prefix=prompt.prefix)
+        if model_scores is None:
+            # Labels the model cannot tell apart by their first token: let it pick one under a grammar.
+            chosen = self._generator.complete(
+                prompt.text, max_tokens=32, stop=prompt.stop, prefix=prompt.prefix, choices=[f" {c}" for c in choices]
+            ).text.strip()
+            model_scores = {label: float(label == chosen) for label in choices}
         scores = {
-            label: float((1 - self._model_weight) * embedding_scores[i] + self._model_weight * (label == chosen))
+            label: float((1 - self._model_weight) * embedding_scores[i] + self._model_weight * model_scores[label])
             for i, label in enumerate(choices)
         }
         ranked = sorted(choices, key=lambda label: scores[label], reverse=True)
@@ -87,7 +102,7 @@ class TicketService:
             label=ranked[0],
             labels=above or ranked[:1],
             scores={label: round(scores[label], 4) for label in ranked},
-            model_label=chosen,
+            model_label=max(model_scores, key=lambda label: model_scores[label]),
         )
 
     def summarize(self, text: str, max_words: int = 60) -> Summary:

@@ -123,3 +123,54 @@ def ingested_sample(tmp_path_factory: pytest.TempPathFactory, redactor: Any, emb
     pipeline = make_pipeline(data_dir, redactor, embedder)
     report = pipeline.ingest_paths([docs], "default")
     return {"data_dir": data_dir, "docs": docs, "report": report, "pipeline": pipeline}
+
+
+@pytest.fixture(scope="session")
+def generator(base_settings: Settings) -> Any:
+    from rag.components import load_generator
+
+    return load_generator(base_settings)
+
+
+@pytest.fixture(scope="session")
+def services(ingested_sample: dict[str, Any], redactor: Any, embedder: Any, generator: Any) -> Any:
+    """The API's services over the ingested sample documents, sharing the session's models."""
+    from api.services import Services
+
+    settings = load_settings(data_dir=ingested_sample["data_dir"])
+    return Services.load(settings, redactor=redactor, embedder=embedder, generator=generator)
+
+
+@pytest.fixture(scope="session")
+def client(services: Any) -> Iterator[Any]:
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    with TestClient(app=create_app(services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_server(services: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread of this process."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "live server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,43 @@
+"""The Litestar application."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+
+from api.openai_compat import chat_completions
+from api.problems import EXCEPTION_HANDLERS
+from api.routes import DocumentController, SearchController, TicketController, healthz, readyz, services_of
+from api.services import Services
+
+
+def create_app(services: Services) -> Litestar:
+    """An app serving ``services``, which are loaded before the server starts listening."""
+    settings = services.settings
+    return Litestar(
+        route_handlers=[
+            SearchController,
+            TicketController,
+            # Uploads get their own, larger body limit than JSON requests.
+            Router(path="/", route_handlers=[DocumentController], request_max_body_size=settings.max_upload_bytes),
+            chat_completions,
+            healthz,
+            readyz,
+        ],
+        dependencies={"services": Provide(services_of, sync_to_thread=False)},
+        state=State({"services": services}),
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Enclave",
+            version="0.1.0",
+            description="Private retrieval-augmented answers over your documents. Errors are RFC 9457 problems.",
+            path="/schema",
+            # Machine-readable only: the HTML renderers would load scripts from a CDN.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
+        debug=False,
+    )

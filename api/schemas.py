@@ -1,0 +1,143 @@
+"""Request and response bodies of the HTTP API: the contract that the OpenAPI schema publishes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Filters(_Strict):
+    source: str | None = Field(default=None, description="Only chunks of this source path.")
+    page_min: int | None = Field(default=None, ge=1)
+    page_max: int | None = Field(default=None, ge=1)
+
+
+class SearchRequest(Filters):
+    query: str = Field(min_length=1, description="Redacted before it is embedded, searched or logged.")
+    collection: str | None = None
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+
+
+class SearchResultItem(BaseModel):
+    source: str
+    page: int
+    chunk_id: str
+    score: float
+    similarity: float
+    text: str
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(description="The query as redacted and searched.")
+    results: list[SearchResultItem]
+
+
+class AskRequest(Filters):
+    question: str = Field(min_length=1)
+    collection: str | None = None
+    top_k: int | None = Field(default=None, ge=1, le=20)
+
+
+class CitationItem(BaseModel):
+    n: int
+    source: str
+    page: int
+    chunk_id: str
+    score: float
+    similarity: float
+    text: str
+    cited: bool
+
+
+class AskResponse(BaseModel):
+    answer: str
+    answered: bool = Field(description="False when the documents do not say.")
+    question: str = Field(description="The question as redacted, searched and prompted.")
+    citations: list[CitationItem] = Field(description="The sources the prompt held, in prompt order.")
+    citation_method: str
+    guard: dict[str, int] = Field(description="Entities the output guard removed from the answer, by type.")
+    timings: dict[str, int | float]
+
+
+class ClassifyRequest(_Strict):
+    text: str = Field(min_length=1)
+    labels: list[str] = Field(min_length=2)
+    multi_label: bool = False
+    descriptions: dict[str, str] | None = Field(
+        default=None, description="Optional words describing each label; common labels have built-in ones."
+    )
+
+
+class ClassifyResponse(BaseModel):
+    label: str
+    labels: list[str]
+    scores: dict[str, float]
+
+
+class SummarizeRequest(_Strict):
+    text: str = Field(min_length=1)
+    max_words: int = Field(default=60, ge=5, le=300)
+
+
+class SummarizeResponse(BaseModel):
+    summary: str
+
+
+class DocumentResult(BaseModel):
+    source: str
+    document_id: str | None
+    status: str
+    chunks: int
+    redactions: dict[str, int]
+    reason: str | None
+
+
+class UploadResponse(BaseModel):
+    collection: str
+    documents: list[DocumentResult]
+
+
+class DocumentItem(BaseModel):
+    document_id: str
+    collection: str
+    source: str
+    status: str
+    kind: str | None
+    pages: int
+    chunks: int
+    redactions: dict[str, int]
+    reason: str | None
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentItem]
+
+
+class CollectionItem(BaseModel):
+    name: str
+    chunks: int
+    documents: int
+
+
+class CollectionList(BaseModel):
+    collections: list[CollectionItem]
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat completions request that Enclave honours; other fields are ignored."""
+
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    collection: str | None = Field(default=None, description="Enclave extension: the collection to answer from.")
