@@ -19,9 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Ingest sample_docs/ (unchanged files are skipped on later runs), then serve the API on 127.0.0.1:8000.
 serve: install
 	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave ingest sample_docs
-	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave documents
+	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave serve
 
 test: install
 	$(BIN)/python -m pytest -m "not slow"
