@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,28 @@ def test_a_killed_run_is_completed_by_the_next_without_duplicates(tmp_path: Path
     out = subprocess.run([sys.executable, "-c", check, str(data)], capture_output=True, text=True, check=True)
     total, unique, in_ledger = map(int, out.stdout.split())
     assert total == unique == in_ledger
+
+
+def test_search_ask_and_classify_verbs(ingested_sample: dict[str, Any]) -> None:
+    data = ingested_sample["data_dir"]
+    found = enclave("search", "hotel cap per night", "--top-k", "2", "--json", data_dir=data)
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)["results"]
+    assert len(results) == 2 and results[0]["source"] == "hr-policy.pdf" and results[0]["page"] == 4
+
+    answered = enclave("ask", "How long did the payments API outage last?", "--json", data_dir=data)
+    assert answered.returncode == 0, answered.stderr
+    answer = json.loads(answered.stdout)
+    assert "47 minutes" in answer["answer"]
+    assert any(c["cited"] and c["source"] == "incident-report-2024-03.md" for c in answer["citations"])
+
+    tickets = "\n".join(
+        json.dumps({"text": text})
+        for text in ("Please refund the duplicate charge on my invoice.", "The VPN fails with error 809 on login.")
+    )
+    classified = enclave("classify", "--labels", "billing,technical", data_dir=data, stdin=tickets + "\n")
+    assert classified.returncode == 0, classified.stderr
+    assert [json.loads(line)["label"] for line in classified.stdout.splitlines()] == ["billing", "technical"]
+
+    unknown = enclave("search", "leave", "--collection", "missing", data_dir=data)
+    assert unknown.returncode == 2 and "no collection named 'missing'" in unknown.stderr
