@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     max_ticket_chars: int = Field(default=20_000, ge=10)
     max_batch_items: int = Field(default=100, ge=1)
 
+    # Privacy.
+    egress_guard: Literal["on", "strict", "off"] = Field(
+        default="on",
+        description="Refuse outbound connections but to loopback and the Chroma server (read at process start).",
+    )
+
     # Loader limits.
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_pdf_pages: int = Field(default=5000, ge=1)

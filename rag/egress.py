@@ -1,0 +1,119 @@
+"""The egress guard: inside an Enclave process, outbound connections go to loopback or nowhere.
+
+Installed with ``sys.addaudithook`` before any library is imported, so it sees every
+``socket.connect`` and name lookup, whoever makes it. Anything but loopback and the configured
+Chroma server is refused with ``EgressRefusedError`` and logged. Settings are read from
+the environment directly: the guard must be up before the settings library itself is imported.
+
+Modes (``ENCLAVE_EGRESS_GUARD``): ``on`` (default) refuses and logs; ``strict`` also makes the
+process exit with status 75 if anything was refused; ``off`` installs nothing (the server logs it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import ipaddress
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlparse
+
+logger = logging.getLogger("enclave.egress")
+STRICT_EXIT_STATUS = 75
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
+
+
+class EgressRefusedError(ConnectionRefusedError):
+    """Raised inside the library that tried to reach the outside."""
+
+
+class EgressGuard:
+    def __init__(self, allowed_hosts: Iterable[str] = (), strict: bool = False) -> None:
+        self.allowed_hosts = {host.lower() for host in allowed_hosts if host}
+        self.strict = strict
+        self.refused: list[str] = []
+        self._lock = threading.Lock()
+        self._inside = threading.local()
+
+    def is_allowed(self, host: Any) -> bool:
+        if isinstance(host, bytes):
+            host = host.decode(errors="replace")
+        if host is None:
+            return True
+        name = str(host).split("%", 1)[0].strip("[]").lower()
+        if name in _LOCAL_NAMES or name in self.allowed_hosts:
+            return True
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_unspecified
+
+    def audit(self, event: str, args: tuple[Any, ...]) -> None:
+        if event == "socket.connect":
+            address = args[1]
+            # Unix sockets (a str path) and non-IP families are local by nature.
+            if not isinstance(address, tuple):
+                return
+            host = address[0]
+        elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
+            host = args[0]
+        elif event == "socket.gethostbyaddr":
+            host = args[0]
+        else:
+            return
+        if self.is_allowed(host):
+            return
+        target = f"{host}:{address[1]}" if event == "socket.connect" else str(host)
+        self._refuse(event, target)
+
+    def _refuse(self, event: str, target: str) -> None:
+        with self._lock:
+            self.refused.append(f"{event} {target}")
+        # Logging could itself touch a socket handler: never re-enter.
+        if not getattr(self._inside, "active", False):
+            self._inside.active = True
+            try:
+                logger.warning("egress refused: %s to %s", event, target)
+            finally:
+                self._inside.active = False
+        raise EgressRefusedError(f"Enclave refuses outbound network access ({event} {target})")
+
+    def exit_if_strict(self) -> None:
+        if self.strict and self.refused:
+            sys.stderr.write(f"enclave: {len(self.refused)} outbound attempt(s) refused: {self.refused[:5]}\n")
+            sys.stderr.flush()
+            os._exit(STRICT_EXIT_STATUS)
+
+
+_installed: EgressGuard | None = None
+
+
+def allowed_hosts_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    hosts = []
+    url = environ.get("ENCLAVE_CHROMA_URL")
+    if url:
+        hosts.append(urlparse(url).hostname or "")
+    return hosts
+
+
+def install_from_env() -> EgressGuard | None:
+    """Install the guard once per process, as the environment says; returns it (None when off)."""
+    global _installed
+    if _installed is not None:
+        return _installed
+    mode = os.environ.get("ENCLAVE_EGRESS_GUARD", "on").strip().lower()
+    if mode in ("off", "0", "false", "no"):
+        return None
+    guard = EgressGuard(allowed_hosts_from_env(), strict=mode == "strict")
+    sys.addaudithook(guard.audit)
+    atexit.register(guard.exit_if_strict)
+    _installed = guard
+    return guard
+
+
+def installed_guard() -> EgressGuard | None:
+    return _installed
