@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from rag.protocols import TokenCounter
 
-_LINE_BREAK = re.compile(r"\n+")
+# A blank line, or a line break before a list item, heading or table row, ends a unit. Other single
+# line breaks are how PDFs and hard-wrapped text break lines inside sentences.
+_LINE_BREAK = re.compile(r"\n\s*\n\s*|\n(?=[ \t]*(?:[-*•|#]|\d{1,3}(?:\.\d{1,3})*[.)]?\s))")
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class TextChunk:
 
 
 class SentenceSplitter:
-    """Sentence spans from spaCy's rule-based sentencizer, also cut at line breaks (lists, headings)."""
+    """Sentence spans from spaCy's rule-based sentencizer, also cut at paragraphs, list items and headings."""
 
     def __init__(self) -> None:
         import spacy
