@@ -5,18 +5,22 @@ from __future__ import annotations
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
+from api.metrics import count_generations, http_metrics_middleware, metrics
 from api.openai_compat import chat_completions
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import DocumentController, SearchController, TicketController, healthz, readyz, services_of
+from api.security import RateLimiter, SecurityMiddleware, context_of
 from api.services import Services
 
 
 def create_app(services: Services) -> Litestar:
     """An app serving ``services``, which are loaded before the server starts listening."""
     settings = services.settings
+    count_generations(services.generator)  # for the tokens counter at /metrics
     return Litestar(
         route_handlers=[
             SearchController,
@@ -26,8 +30,21 @@ def create_app(services: Services) -> Litestar:
             chat_completions,
             healthz,
             readyz,
+            metrics,
         ],
-        dependencies={"services": Provide(services_of, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(services_of, sync_to_thread=False),
+            "context": Provide(context_of, sync_to_thread=False),
+        },
+        middleware=[
+            http_metrics_middleware(),  # outermost: 401 and 429 answers are counted too
+            DefineMiddleware(
+                SecurityMiddleware,
+                keys=services.keys,
+                audit=services.audit,
+                limiter=RateLimiter(settings.rate_limit_per_minute),
+            )
+        ],
         state=State({"services": services}),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_request_bytes,

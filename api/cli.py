@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -401,18 +402,166 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.keys import KeyStore
     from api.services import Services
+    from rag.egress import installed_guard
 
     settings = _settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    if not is_loopback_host(bind_host) and not KeyStore(settings.keys_path).has_active_keys():
+        console.print(
+            f"[bold red]refusing to start:[/] binding to {bind_host} would expose Enclave beyond this machine, and "
+            "no API key is configured, so anyone who can reach it could read every collection. Create a key "
+            "first: enclave keys create --collections '*' --role admin"
+        )
+        raise typer.Exit(code=2)
+    if installed_guard() is None:
+        logging.getLogger("enclave").warning(
+            "the egress guard is OFF (ENCLAVE_EGRESS_GUARD=off): outbound connections are not refused"
+        )
     try:
         with console.status("Loading models..."):
             services = Services.load(settings)
     except EnclaveError as exc:
         raise _fail(exc) from exc
-    bind_host = host or settings.host
-    bind_port = port or settings.port
     console.print(f"Enclave serving on http://{bind_host}:{bind_port} (data dir {settings.data_dir})")
     uvicorn.run(create_app(services), host=bind_host, port=bind_port, log_level="warning", access_log=False)
+
+
+keys_app = typer.Typer(help="API keys: create, list, revoke. Only salted hashes are stored.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail: verify its hash chain, show its records.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+
+
+@keys_app.command("create")
+def keys_create(
+    collections: Annotated[str, typer.Option(help="Comma-separated collections this key may use, or '*' for all.")],
+    role: Annotated[
+        str, typer.Option(help="reader (search, ask, tickets), ingester (+ documents) or admin.")
+    ] = "reader",
+    label: Annotated[str, typer.Option(help="A note saying whose key this is.")] = "",
+) -> None:
+    """Create a key and print its token once: it is not stored and cannot be shown again."""
+    from api.keys import KeyStore
+
+    settings = _settings()
+    try:
+        key, token = KeyStore(settings.keys_path).create(
+            role, [c.strip() for c in collections.split(",") if c.strip()], label
+        )
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    console.print(f"created key {key.id} ({key.role}; collections {', '.join(key.collections)}). Its token:")
+    out.print(token, highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False) -> None:
+    """List keys (never their tokens)."""
+    from api.keys import KeyStore
+
+    settings = _settings()
+    keys = KeyStore(settings.keys_path).keys()
+    if as_json:
+        rows = [
+            {
+                "id": k.id,
+                "role": k.role,
+                "collections": k.collections,
+                "label": k.label,
+                "created_at": k.created_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in keys
+        ]
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title="API keys")
+    for column in ("id", "role", "collections", "label", "created", "revoked"):
+        table.add_column(column)
+    for k in keys:
+        table.add_row(k.id, k.role, ", ".join(k.collections), k.label, k.created_at, k.revoked_at or "")
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The id shown by 'enclave keys list'.")]) -> None:
+    """Revoke a key; a running server refuses it from its next request."""
+    from api.keys import KeyStore
+
+    settings = _settings()
+    try:
+        key = KeyStore(settings.keys_path).revoke(key_id)
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    console.print(f"revoked key {key.id} at {key.revoked_at}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: exit 1 if a record was changed, removed, inserted or reordered."""
+    from api.audit import AuditLog
+
+    settings = _settings()
+    log = AuditLog(settings.audit_path)
+    problems = log.verify()
+    count = sum(1 for _ in log.records())
+    if problems:
+        for problem in problems:
+            console.print(f"[red]{problem}[/]")
+        raise typer.Exit(code=1)
+    console.print(f"audit trail intact: {count} records")
+
+
+@audit_app.command("show")
+def audit_show(
+    since: Annotated[
+        str | None, typer.Option(help="Only records from this time on: ISO date/time, or an age like 2h or 7d.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
+) -> None:
+    """Print the audit trail (redacted questions, chunk ids, statuses; never raw personal data)."""
+    from api.audit import AuditLog
+
+    settings = _settings()
+    try:
+        start = _parse_since(since) if since else None
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+    for record in AuditLog(settings.audit_path).records(start):
+        if as_json:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            question = f" {record['question']!r}" if record.get("question") else ""
+            out.print(
+                f"{record['time']} {record['key_id']} {record['method']} {record['route']} {record['status']} "
+                f"{record.get('collection', '-')}{question}",
+                highlight=False,
+            )
+
+
+def _parse_since(value: str) -> datetime:
+    from datetime import UTC, timedelta
+
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def main() -> None:

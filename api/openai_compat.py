@@ -21,8 +21,9 @@ from litestar.params import JSONBody
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from api.routes import collection_of
+from api.routes import collection_of, note_answer
 from api.schemas import ChatCompletionRequest
+from api.security import RequestContext
 from api.services import Services, iterate_in_thread
 from rag.answer import Answer
 from rag.errors import EnclaveError, InvalidInputError
@@ -51,17 +52,23 @@ def _extension(answer: Answer) -> dict[str, Any]:
     status_code=200,
     responses={200: ResponseSpec(data_container=dict[str, Any], description="OpenAI chat completion (or chunks).")},
 )
-async def chat_completions(data: JSONBody[ChatCompletionRequest], services: NamedDependency[Services]) -> Response[Any]:
+async def chat_completions(
+    data: JSONBody[ChatCompletionRequest],
+    services: NamedDependency[Services],
+    context: NamedDependency[RequestContext],
+) -> Response[Any]:
     """OpenAI-compatible chat completion (``stream`` supported) over the collection's documents."""
     question = _question(data)
     collection = collection_of(services, data.collection)
+    context.require("read", collection)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if data.stream:
         services.queue.check()
-        return ServerSentEvent(_chunks(services, question, collection, completion_id, created))
+        return ServerSentEvent(_chunks(services, context, question, collection, completion_id, created))
     async with services.queue.admit():
         answer = await anyio.to_thread.run_sync(lambda: services.answers.ask(question, collection))
+    note_answer(context, answer)
     prompt_tokens = int(answer.timings.get("prompt_tokens", 0))
     completion_tokens = int(answer.timings.get("completion_tokens", 0))
     return Response(
@@ -84,7 +91,7 @@ async def chat_completions(data: JSONBody[ChatCompletionRequest], services: Name
 
 
 async def _chunks(
-    services: Services, question: str, collection: str, completion_id: str, created: int
+    services: Services, context: RequestContext, question: str, collection: str, completion_id: str, created: int
 ) -> AsyncIterator[ServerSentEventMessage]:
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> ServerSentEventMessage:
         body = {
@@ -102,6 +109,7 @@ async def _chunks(
         async with services.queue.admit():
             async for item in iterate_in_thread(lambda: services.answers.ask_stream(question, collection)):
                 if isinstance(item, Answer):
+                    note_answer(context, item)
                     yield chunk({}, "stop", enclave=_extension(item))
                 else:
                     yield chunk({"content": item})

@@ -38,6 +38,7 @@ from api.schemas import (
     SummarizeResponse,
     UploadResponse,
 )
+from api.security import RequestContext
 from api.services import Services, iterate_in_thread
 from ingest.lock import store_write_lock
 from rag.answer import Answer
@@ -86,10 +87,17 @@ class SearchController(Controller):
     tags = ["retrieval"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @post("/search", sync_to_thread=True, status_code=200)
-    def search(self, data: JSONBody[SearchRequest], services: NamedDependency[Services]) -> SearchResponse:
+    def search(
+        self,
+        data: JSONBody[SearchRequest],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+    ) -> SearchResponse:
         """Hybrid (dense + BM25) search; the query is redacted first. Never waits behind generation."""
         collection = collection_of(services, data.collection)
+        context.require("read", collection)
         found = services.answers.search(data.query, collection, data.top_k, filters_of(data))
+        context.audit.update(question=found.query, chunk_ids=[hit.chunk_id for hit in found.hits])
         return SearchResponse(
             query=found.query,
             results=[
@@ -121,23 +129,36 @@ class SearchController(Controller):
         self,
         data: JSONBody[AskRequest],
         services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
         stream: Annotated[bool, QueryParameter(description="Answer as Server-Sent Events.")] = False,
     ) -> Response[Any]:
         """Answer from the collection's documents with numbered citations (or say they do not say)."""
         collection = collection_of(services, data.collection)
+        context.require("read", collection)
         filters = filters_of(data)
         if stream:
             services.queue.check()
-            return ServerSentEvent(_answer_events(services, data, collection, filters))
+            return ServerSentEvent(_answer_events(services, context, data, collection, filters))
         async with services.queue.admit():
             answer = await anyio.to_thread.run_sync(
                 lambda: services.answers.ask(data.question, collection, data.top_k, filters)
             )
+        note_answer(context, answer)
         return Response(answer_body(answer))
 
 
+def note_answer(context: RequestContext, answer: Answer) -> None:
+    """What the audit trail keeps of an answer: the redacted question, sources and guard counts."""
+    context.audit.update(
+        question=answer.question,
+        chunk_ids=[citation.chunk_id for citation in answer.citations],
+        guard=answer.guard,
+        answered=answer.answered,
+    )
+
+
 async def _answer_events(
-    services: Services, data: AskRequest, collection: str, filters: SearchFilters
+    services: Services, context: RequestContext, data: AskRequest, collection: str, filters: SearchFilters
 ) -> AsyncIterator[ServerSentEventMessage]:
     """``token`` events carrying text as it passes the output guard, then one ``answer`` event."""
     try:
@@ -146,6 +167,7 @@ async def _answer_events(
                 lambda: services.answers.ask_stream(data.question, collection, data.top_k, filters)
             ):
                 if isinstance(item, Answer):
+                    note_answer(context, item)
                     body = answer_body(item).model_dump()
                     yield ServerSentEventMessage(event="answer", data=json.dumps(body, ensure_ascii=False))
                 else:
@@ -160,30 +182,48 @@ class TicketController(Controller):
     tags = ["tickets"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @post("/classify", status_code=200)
-    async def classify(self, data: JSONBody[ClassifyRequest], services: NamedDependency[Services]) -> ClassifyResponse:
+    async def classify(
+        self,
+        data: JSONBody[ClassifyRequest],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+    ) -> ClassifyResponse:
         """Redact the ticket, then pick one of the caller's labels (or several with multi_label)."""
+        context.require("read")
         return (await _classify_all(services, [data]))[0]
 
     @post("/classify:batch", status_code=200)
     async def classify_batch(
-        self, data: JSONBody[list[ClassifyRequest]], services: NamedDependency[Services]
+        self,
+        data: JSONBody[list[ClassifyRequest]],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
     ) -> list[ClassifyResponse]:
         """Classify a list of tickets; results in the same order."""
+        context.require("read")
         _check_batch(services, data)
         return await _classify_all(services, data)
 
     @post("/summarize", status_code=200)
     async def summarize(
-        self, data: JSONBody[SummarizeRequest], services: NamedDependency[Services]
+        self,
+        data: JSONBody[SummarizeRequest],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
     ) -> SummarizeResponse:
         """A short summary of the redacted ticket."""
+        context.require("read")
         return (await _summarize_all(services, [data]))[0]
 
     @post("/summarize:batch", status_code=200)
     async def summarize_batch(
-        self, data: JSONBody[list[SummarizeRequest]], services: NamedDependency[Services]
+        self,
+        data: JSONBody[list[SummarizeRequest]],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
     ) -> list[SummarizeResponse]:
         """Summarize a list of tickets; results in the same order."""
+        context.require("read")
         _check_batch(services, data)
         return await _summarize_all(services, data)
 
@@ -226,10 +266,12 @@ class DocumentController(Controller):
         self,
         data: Annotated[list[UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
         services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
         collection: FromQuery[str | None] = None,
     ) -> UploadResponse:
         """Upload files (multipart, any field name) through the ingestion pipeline."""
         name = collection_of(services, collection)
+        context.require("write", name)
         limit = services.settings.max_upload_bytes
         uploads = []
         for upload in data if isinstance(data, list) else [data]:
@@ -240,6 +282,9 @@ class DocumentController(Controller):
         if not uploads:
             raise InvalidInputError("no file in the upload")
         results = await anyio.to_thread.run_sync(lambda: _ingest_uploads(services, name, uploads))
+        context.audit.update(
+            documents=[{"document_id": r.document_id, "status": r.status, "chunks": r.chunks} for r in results]
+        )
         if all(result.status == "failed" for result in results):
             reasons = "; ".join(f"{r.source}: {r.reason}" for r in results)
             raise UnsupportedUpload(reasons)
@@ -247,10 +292,14 @@ class DocumentController(Controller):
 
     @get("/documents", sync_to_thread=True)
     def list_documents(
-        self, services: NamedDependency[Services], collection: FromQuery[str | None] = None
+        self,
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+        collection: FromQuery[str | None] = None,
     ) -> DocumentList:
         """Documents in the ledger, with their status, chunks and redaction counts."""
         name = collection_of(services, collection) if collection else None
+        context.require("read", name)
         return DocumentList(
             documents=[
                 DocumentItem(
@@ -265,15 +314,22 @@ class DocumentController(Controller):
                     reason=e.reason,
                 )
                 for e in services.ledger.entries(collection=name)
+                if context.principal.sees(e.collection)
             ]
         )
 
     @delete("/documents/{document_id:str}", sync_to_thread=True, status_code=200)
     def delete_document(
-        self, document_id: FromPath[str], services: NamedDependency[Services], collection: FromQuery[str | None] = None
+        self,
+        document_id: FromPath[str],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+        collection: FromQuery[str | None] = None,
     ) -> DocumentResult:
         """Forget a document: every chunk and vector of it, and its ledger entry."""
         name = collection_of(services, collection)
+        context.require("write", name)
+        context.audit.update(documents=[{"document_id": document_id}])
         with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
             outcome = services.pipeline.forget_document(name, document_id)
         if outcome is None:
@@ -288,9 +344,12 @@ class DocumentController(Controller):
         )
 
     @get("/collections", sync_to_thread=True)
-    def collections(self, services: NamedDependency[Services]) -> CollectionList:
-        """Collections with their chunk and document counts."""
-        names = services.store.collections()
+    def collections(
+        self, services: NamedDependency[Services], context: NamedDependency[RequestContext]
+    ) -> CollectionList:
+        """Collections with their chunk and document counts (those this key may see)."""
+        context.require("read")
+        names = context.visible(services.store.collections())
         documents: dict[str, int] = {}
         for entry in services.ledger.entries(status="done"):
             documents[entry.collection] = documents.get(entry.collection, 0) + 1

@@ -9,6 +9,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from api.audit import AuditLog
+from api.keys import KeyStore
 from ingest.components import build_pipeline, build_redactor
 from ingest.ledger import Ledger
 from ingest.pipeline import IngestionPipeline
@@ -124,6 +126,8 @@ class Services:
     tickets: TicketService
     generator: Generator
     queue: GenerationQueue
+    keys: KeyStore
+    audit: AuditLog
 
     @classmethod
     def load(
@@ -173,4 +177,6 @@ class Services:
             tickets=tickets,
             generator=generator,
             queue=GenerationQueue(settings.generation_queue_size),
+            keys=KeyStore(settings.keys_path),
+            audit=AuditLog(settings.audit_path),
         )

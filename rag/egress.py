@@ -23,6 +23,9 @@ from urllib.parse import urlparse
 
 logger = logging.getLogger("enclave.egress")
 STRICT_EXIT_STATUS = 75
+_LOOKUP_EVENTS = frozenset(
+    {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"}
+)
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
 
 
@@ -59,9 +62,7 @@ class EgressGuard:
             if not isinstance(address, tuple):
                 return
             host = address[0]
-        elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
-            host = args[0]
-        elif event == "socket.gethostbyaddr":
+        elif event in _LOOKUP_EVENTS:
             host = args[0]
         else:
             return

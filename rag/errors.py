@@ -68,3 +68,22 @@ class OverloadedError(EnclaveError):
     def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class AuthenticationError(EnclaveError):
+    status = 401
+    title = "Unauthorized"
+
+
+class ForbiddenError(EnclaveError):
+    status = 403
+    title = "Forbidden"
+
+
+class RateLimitedError(EnclaveError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
         description="Refuse outbound connections but to loopback and the Chroma server (read at process start).",
     )
 
+    rate_limit_per_minute: int = Field(default=120, ge=0, description="Requests per minute per API key; 0: off.")
+
     # Loader limits.
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_pdf_pages: int = Field(default=5000, ge=1)
@@ -138,6 +140,14 @@ class Settings(BaseSettings):
     @property
     def ledger_path(self) -> Path:
         return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.data_dir / "keys.json"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.jsonl"
 
     @property
     def lexical_path(self) -> Path:
