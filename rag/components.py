@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rag.embedder import SentenceTransformerEmbedder
 from rag.generator import LlamaGenerator
+from rag.lexical import LexicalIndex
 from rag.models import embedder_folder, llm_file
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
@@ -14,7 +15,8 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
 
 def open_store(settings: Settings) -> ChromaStore:
-    return ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+    client = open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token)
+    return ChromaStore(client, texts=LexicalIndex(settings.lexical_path).texts)
 
 
 def load_generator(settings: Settings) -> LlamaGenerator:

@@ -84,6 +84,21 @@ class LexicalIndex:
         with self._lock:
             self._db.execute("DELETE FROM chunks WHERE collection = ?", (collection,))
 
+    def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """The text of each chunk id that is indexed."""
+        found: dict[str, str] = {}
+        ids = list(chunk_ids)
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT chunk_id, text FROM chunks WHERE collection = ? AND chunk_id IN ({marks})",
+                    [collection, *part],
+                ).fetchall()
+                found.update(rows)
+        return found
+
     def chunk_ids(self, collection: str) -> list[str]:
         with self._lock:
             rows = self._db.execute("SELECT chunk_id FROM chunks WHERE collection = ?", (collection,)).fetchall()

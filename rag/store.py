@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -47,21 +48,41 @@ def open_chroma_client(store_dir: Path, url: str | None = None, token: str | Non
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise InvalidInputError(f"ENCLAVE_CHROMA_URL must be an http(s) URL, got {url!r}")
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    return chromadb.HttpClient(
-        host=parsed.hostname,
-        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-        ssl=parsed.scheme == "https",
-        headers=headers,
-        settings=_chroma_settings(),
-    )
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        # The client checks the server, its identity and the default tenant as it is built.
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=port,
+            ssl=parsed.scheme == "https",
+            headers=headers,
+            settings=_chroma_settings(),
+        )
+    except Exception as exc:  # ValueError when unreachable, ChromaError subclasses when refused
+        raise StoreError(f"cannot use the Chroma server at {parsed.hostname}:{port}: {exc}") from exc
+
+
+TextLookup = Callable[[str, Sequence[str]], dict[str, str]]
 
 
 class ChromaStore:
-    """One Chroma collection (cosine space) per Enclave collection; we always pass our own vectors."""
+    """One Chroma collection (cosine space) per Enclave collection: vectors and metadata, no text.
 
-    def __init__(self, client: Any) -> None:
+    Chunk text is kept out of Chroma on purpose: Chroma keeps every write in its own log until its
+    vector index is flushed, which would leave a forgotten document's text on disk. The text lives in
+    the lexical index (``texts`` looks it up), where erasure is under our control.
+    """
+
+    def __init__(self, client: Any, texts: TextLookup | None = None) -> None:
         self._client = client
+        self._texts = texts
         self._collections: dict[str, Any] = {}
+
+    def _with_texts(self, collection: str, hits: list[SearchHit]) -> list[SearchHit]:
+        if self._texts is None or not hits:
+            return hits
+        texts = self._texts(collection, [hit.chunk_id for hit in hits])
+        return [replace(hit, text=texts.get(hit.chunk_id, "")) for hit in hits]
 
     def _collection(self, name: str, create: bool) -> Any:
         validate_collection_name(name)
@@ -92,7 +113,6 @@ class ChromaStore:
             target.upsert(
                 ids=[chunk.chunk_id for chunk in part],
                 embeddings=embeddings[start : start + _BATCH].tolist(),
-                documents=[chunk.text for chunk in part],
                 metadatas=[chunk_metadata(chunk) for chunk in part],
             )
 
@@ -117,18 +137,15 @@ class ChromaStore:
             query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
             n_results=top_k,
             where=dict(where) if where else None,
-            include=["documents", "metadatas", "distances"],
+            include=["metadatas", "distances"],
         )
-        hits: list[SearchHit] = []
-        for chunk_id, text, metadata, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
-            hits.append(hit_from_record(chunk_id, text, metadata, 1.0 - float(distance)))
-        return hits
+        hits = [
+            hit_from_record(chunk_id, metadata, 1.0 - float(distance))
+            for chunk_id, metadata, distance in zip(
+                result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
+        ]
+        return self._with_texts(collection, hits)
 
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
         if not chunk_ids:
@@ -140,21 +157,23 @@ class ChromaStore:
         }
 
     def get_chunks(self, collection: str, where: Mapping[str, Any] | None = None) -> list[SearchHit]:
-        """Every chunk of a collection (optionally filtered), with score 0."""
+        """Every chunk of a collection (optionally filtered), with its text and score 0."""
         target = self._collection(collection, create=False)
         hits: list[SearchHit] = []
         offset = 0
         while True:
             page = target.get(
                 where=dict(where) if where else None,
-                include=["documents", "metadatas"],
+                include=["metadatas"],
                 limit=_BATCH,
                 offset=offset,
             )
-            for chunk_id, text, metadata in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                hits.append(hit_from_record(chunk_id, text, metadata, 0.0))
+            hits.extend(
+                hit_from_record(chunk_id, metadata, 0.0)
+                for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True)
+            )
             if len(page["ids"]) < _BATCH:
-                return hits
+                return self._with_texts(collection, hits)
             offset += _BATCH
 
     def count(self, collection: str) -> int:
@@ -203,14 +222,14 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
     }
 
 
-def hit_from_record(chunk_id: str, text: str | None, metadata: Mapping[str, Any] | None, score: float) -> SearchHit:
+def hit_from_record(chunk_id: str, metadata: Mapping[str, Any] | None, score: float) -> SearchHit:
     meta = dict(metadata or {})
     return SearchHit(
         chunk_id=chunk_id,
         document_id=str(meta.get("document_id", "")),
         source=str(meta.get("source", "")),
         page=int(meta.get("page", 0)),
-        text=text or "",
+        text="",
         score=score,
         metadata=meta,
     )
