@@ -43,7 +43,7 @@ def create_app(services: Services) -> Litestar:
                 keys=services.keys,
                 audit=services.audit,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
-            )
+            ),
         ],
         state=State({"services": services}),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.chunker import Chunker
 from ingest.ledger import Ledger
+from ingest.loaders import PdfLimits
 from ingest.pipeline import IngestionPipeline
 from ingest.redactor import PresidioRedactor
 from rag.embedder import SentenceTransformerEmbedder
@@ -40,4 +41,5 @@ def build_pipeline(
         ledger=ledger or Ledger(settings.ledger_path),
         max_file_bytes=settings.max_file_bytes,
         max_pdf_pages=settings.max_pdf_pages,
+        pdf_limits=PdfLimits(timeout_seconds=settings.pdf_timeout_seconds, memory_mb=settings.pdf_memory_mb),
     )

@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import re
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -137,11 +138,25 @@ def load_email(data: bytes) -> LoadedDocument:
     return LoadedDocument(kind="email", pages=[Page(number=1, text=text.strip())], title=subject)
 
 
-def load_bytes(data: bytes, name: str, max_pages: int = 5000) -> LoadedDocument:
+@dataclass(frozen=True)
+class PdfLimits:
+    """Limits of the isolated PDF parser; ``isolated=False`` parses in this process (no limits)."""
+
+    timeout_seconds: float = 60.0
+    memory_mb: int = 2048
+    isolated: bool = True
+
+
+def load_bytes(data: bytes, name: str, max_pages: int = 5000, pdf_limits: PdfLimits | None = None) -> LoadedDocument:
     """Load a document from its bytes; ``name`` only supplies the suffix used as a hint."""
     kind = sniff_kind(data, Path(name).suffix.lower())
     if kind == "pdf":
-        return load_pdf(data, max_pages)
+        limits = pdf_limits or PdfLimits()
+        if not limits.isolated:
+            return load_pdf(data, max_pages)
+        from ingest.pdf_isolation import load_pdf_isolated
+
+        return load_pdf_isolated(data, max_pages, limits.timeout_seconds, limits.memory_mb)
     if kind == "email":
         document = load_email(data)
     else:
@@ -155,7 +170,9 @@ def load_bytes(data: bytes, name: str, max_pages: int = 5000) -> LoadedDocument:
     return document
 
 
-def load_file(path: Path, max_bytes: int, max_pages: int = 5000) -> tuple[LoadedDocument, bytes]:
+def load_file(
+    path: Path, max_bytes: int, max_pages: int = 5000, pdf_limits: PdfLimits | None = None
+) -> tuple[LoadedDocument, bytes]:
     """Read and load a file; returns the document and the exact bytes it was made from."""
     try:
         size = path.stat().st_size
@@ -164,4 +181,4 @@ def load_file(path: Path, max_bytes: int, max_pages: int = 5000) -> tuple[Loaded
         data = path.read_bytes()
     except OSError as exc:
         raise UnsupportedDocumentError(f"cannot read file: {exc.strerror or exc}") from exc
-    return load_bytes(data, path.name, max_pages), data
+    return load_bytes(data, path.name, max_pages, pdf_limits), data

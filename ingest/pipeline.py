@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections import Counter
@@ -16,13 +17,14 @@ from pathlib import Path
 from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger, LedgerEntry
-from ingest.loaders import load_bytes
+from ingest.loaders import PdfLimits, load_bytes
 from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Redactor, VectorStore
 from rag.types import Chunk, LoadedDocument
 
+logger = logging.getLogger(__name__)
 STAGES = ("load", "redact", "chunk", "embed", "store")
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
 
@@ -106,6 +108,7 @@ class IngestionPipeline:
         ledger: Ledger,
         max_file_bytes: int,
         max_pdf_pages: int,
+        pdf_limits: PdfLimits | None = None,
     ) -> None:
         self._redactor = redactor
         self._chunker = chunker
@@ -115,6 +118,7 @@ class IngestionPipeline:
         self._ledger = ledger
         self._max_file_bytes = max_file_bytes
         self._max_pdf_pages = max_pdf_pages
+        self._pdf_limits = pdf_limits or PdfLimits()
 
     @property
     def store(self) -> VectorStore:
@@ -227,7 +231,7 @@ class IngestionPipeline:
         status = "changed" if previous is not None and previous.status != "failed" else "new"
         try:
             with _timed(timings, "load"):
-                document = load_bytes(data, source, self._max_pdf_pages)
+                document = load_bytes(data, source, self._max_pdf_pages, self._pdf_limits)
             chunks, redactions = self._prepare(document, document_id, source, content_hash, timings)
             with _timed(timings, "embed"):
                 embeddings = self._embedder.embed([chunk.text for chunk in chunks])
@@ -236,7 +240,8 @@ class IngestionPipeline:
         except UnsupportedDocumentError as exc:
             return self._fail_bytes(collection, document_id, root, source, path, content_hash, exc.detail)
         except Exception as exc:  # a parser or model choking on one file must not stop the batch
-            reason = f"{type(exc).__name__}: {exc}"
+            logger.exception("unexpected error while ingesting %s", source)
+            reason = f"could not be processed (unexpected {type(exc).__name__}; see the log)"
             return self._fail_bytes(collection, document_id, root, source, path, content_hash, reason)
 
         record = partial(

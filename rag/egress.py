@@ -15,8 +15,10 @@ import atexit
 import ipaddress
 import logging
 import os
+import socket
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
@@ -40,6 +42,8 @@ class EgressGuard:
         self.refused: list[str] = []
         self._lock = threading.Lock()
         self._inside = threading.local()
+        self._allowed_addresses: set[str] = set()
+        self._resolved_at = -1e9
 
     def is_allowed(self, host: Any) -> bool:
         if isinstance(host, bytes):
@@ -68,8 +72,36 @@ class EgressGuard:
             return
         if self.is_allowed(host):
             return
+        if event == "socket.connect" and self._resolves_to_allowed_host(str(host)):
+            return
         target = f"{host}:{address[1]}" if event == "socket.connect" else str(host)
         self._refuse(event, target)
+
+    def _resolves_to_allowed_host(self, address: str) -> bool:
+        """Whether an address is one the allowed host names (say ``chroma`` in compose) resolve to.
+
+        Connections go to addresses, not names; the names are resolved again when an unknown address
+        shows up, at most every few seconds.
+        """
+        if not self.allowed_hosts:
+            return False
+        if address in self._allowed_addresses:
+            return True
+        if getattr(self._inside, "resolving", False) or time.monotonic() - self._resolved_at < 5.0:
+            return False
+        self._inside.resolving = True
+        try:
+            addresses: set[str] = set()
+            for host in self.allowed_hosts:
+                try:
+                    addresses.update(str(info[4][0]) for info in socket.getaddrinfo(host, None))
+                except OSError:
+                    continue
+            self._allowed_addresses = addresses
+            self._resolved_at = time.monotonic()
+        finally:
+            self._inside.resolving = False
+        return address in self._allowed_addresses
 
     def _refuse(self, event: str, target: str) -> None:
         with self._lock:

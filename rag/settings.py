@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # Loader limits.
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_pdf_pages: int = Field(default=5000, ge=1)
+    pdf_timeout_seconds: float = Field(default=60.0, gt=0, description="Time limit for parsing one PDF.")
+    pdf_memory_mb: int = Field(default=2048, ge=256, description="Memory cap of the PDF parser process.")
 
     @field_validator("chunk_overlap_tokens")
     @classmethod

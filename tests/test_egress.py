@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
+
+from rag.egress import EgressRefusedError
 
 from .conftest import SAMPLE_DOCS
 
@@ -117,3 +123,18 @@ def test_the_configured_chroma_server_is_allowed() -> None:
     assert guard.is_allowed("chroma.internal")
     assert guard.is_allowed("127.0.0.1") and guard.is_allowed("::1") and guard.is_allowed("localhost")
     assert not guard.is_allowed("chroma.internal.evil.example") and not guard.is_allowed("10.0.0.5")
+
+
+def test_addresses_of_the_allowed_chroma_host_are_allowed() -> None:
+    """In compose, ENCLAVE_CHROMA_URL names a host ("chroma"); the connection goes to its address."""
+    from rag.egress import EgressGuard
+
+    guard = EgressGuard(["localhost"])
+    resolved = {str(info[4][0]) for info in socket.getaddrinfo("localhost", None)}
+    guard.audit("socket.connect", (None, (sorted(resolved)[0], 8000)))  # loopback anyway: allowed
+    guard.allowed_hosts = {"my-chroma"}
+    guard._allowed_addresses = {"172.18.0.2"}
+    guard._resolved_at = time.monotonic()
+    guard.audit("socket.connect", (None, ("172.18.0.2", 8000)))
+    with pytest.raises(EgressRefusedError):
+        guard.audit("socket.connect", (None, ("172.18.0.3", 8000)))

@@ -42,15 +42,19 @@ def test_requests_are_counted_and_timed_per_route(client: Any) -> None:
     _, after = scrape(client)
     for status in ("200", "400"):
         for name in ("enclave_http_requests_total", "enclave_http_request_duration_seconds_count"):
-            assert route(after, name, "/v1/search", "POST", status) == route(before, name, "/v1/search", "POST", status) + 1
+            assert (
+                route(after, name, "/v1/search", "POST", status)
+                == route(before, name, "/v1/search", "POST", status) + 1
+            )
     took = route(after, "enclave_http_request_duration_seconds_sum", "/v1/search", "POST", "200") - route(
         before, "enclave_http_request_duration_seconds_sum", "/v1/search", "POST", "200"
     )
     assert took > 0
     # Latency buckets reach past the default 10 s: answers on CPU take seconds.
-    assert ("enclave_http_request_duration_seconds_bucket", (
-        ("app_name", "enclave"), ("le", "60.0"), ("method", "POST"), ("path", "/v1/search"), ("status_code", "200")
-    )) in after
+    assert (
+        "enclave_http_request_duration_seconds_bucket",
+        (("app_name", "enclave"), ("le", "60.0"), ("method", "POST"), ("path", "/v1/search"), ("status_code", "200")),
+    ) in after
 
 
 def test_paths_are_route_templates_not_raw_paths(client: Any) -> None:

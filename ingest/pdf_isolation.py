@@ -1,0 +1,70 @@
+"""PDF parsing in a worker process with a time limit and a memory cap.
+
+A hostile or broken PDF (a decompression bomb, deeply nested objects, a page tree that loops) can
+make pypdf run for ever or eat all memory. Parsing happens in a separate process (pebble's pool, one
+worker, spawned, with an address-space limit); a PDF that takes too long gets its worker killed and
+is reported as failed, and the next PDF gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import resource
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
+
+from rag.errors import UnsupportedDocumentError
+from rag.types import LoadedDocument
+
+_lock = threading.Lock()
+_pool: ProcessPool | None = None
+_pool_memory_mb = 0
+
+
+def _limit_memory(megabytes: int) -> None:
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _get_pool(memory_mb: int) -> ProcessPool:
+    global _pool, _pool_memory_mb
+    if _pool is None or not _pool.active or memory_mb != _pool_memory_mb:
+        if _pool is not None:
+            _pool.stop()
+        # Spawned, not forked: the parent may hold model threads that a fork would copy half-way.
+        _pool = ProcessPool(
+            max_workers=1,
+            max_tasks=500,
+            initializer=_limit_memory,
+            initargs=(memory_mb,),
+            context=multiprocessing.get_context("spawn"),
+        )
+        _pool_memory_mb = memory_mb
+    return _pool
+
+
+def _shutdown() -> None:
+    if _pool is not None:
+        _pool.stop()
+        _pool.join(timeout=5)
+
+
+atexit.register(_shutdown)
+
+
+def load_pdf_isolated(data: bytes, max_pages: int, timeout_seconds: float, memory_mb: int) -> LoadedDocument:
+    from ingest.loaders import load_pdf
+
+    with _lock:
+        future = _get_pool(memory_mb).schedule(load_pdf, args=(data, max_pages), timeout=timeout_seconds)
+        try:
+            return future.result()
+        except FutureTimeout as exc:
+            raise UnsupportedDocumentError(f"PDF parsing took longer than the limit of {timeout_seconds:g} s") from exc
+        except MemoryError as exc:
+            raise UnsupportedDocumentError(f"PDF parsing needed more than the limit of {memory_mb} MiB") from exc
+        except ProcessExpired as exc:
+            raise UnsupportedDocumentError(f"the PDF parser crashed (exit code {exc.exitcode})") from exc

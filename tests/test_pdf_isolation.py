@@ -1,0 +1,77 @@
+"""Hostile PDFs are parsed in a worker process that is killed past its time or memory limit."""
+
+from __future__ import annotations
+
+import resource
+import zlib
+
+import pytest
+
+from ingest.loaders import PdfLimits, load_bytes
+from rag.errors import UnsupportedDocumentError
+
+from .conftest import SAMPLE_DOCS
+
+
+def _bomb_pdf(decompressed_mb: int) -> bytes:
+    """A one-page PDF whose content stream inflates from a few hundred KB to ``decompressed_mb``."""
+    compressor = zlib.compressobj(9)
+    block = b"0 0 m " * (1024 * 1024 // 6)
+    stream = b"".join(compressor.compress(block) for _ in range(decompressed_mb)) + compressor.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _many_pages_pdf(pages: int) -> bytes:
+    """A PDF of ``pages`` pages that all show one page object: seconds of text extraction."""
+    text = b"BT /F1 12 Tf 72 720 Td (" + b"Clause text of the agreement. " * 60 + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join([b"3 0 R"] * pages) + b"] /Count %d >>" % pages,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_pdf_over_the_time_limit_fails_and_the_next_one_parses() -> None:
+    with pytest.raises(UnsupportedDocumentError, match="longer than the limit"):
+        load_bytes(_many_pages_pdf(3000), "slow.pdf", pdf_limits=PdfLimits(timeout_seconds=0.5))
+    pdf = (SAMPLE_DOCS / "hr-policy.pdf").read_bytes()
+    document = load_bytes(pdf, "hr-policy.pdf", pdf_limits=PdfLimits(timeout_seconds=60))
+    assert [page.number for page in document.pages] == [1, 2, 3, 4]
+
+
+def test_a_decompression_bomb_fails_with_a_reason_and_memory_stays_bounded() -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(UnsupportedDocumentError) as failure:
+        load_bytes(_bomb_pdf(600), "bomb.pdf", pdf_limits=PdfLimits(timeout_seconds=60, memory_mb=400))
+    assert failure.value.detail
+    # The parse happened elsewhere: this process did not grow by the inflated size.
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200
