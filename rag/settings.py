@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     )
     retrieval_candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
     llm_context: int = Field(default=4096, ge=512, description="Context size of the language model, in tokens.")
+    llm_sha256_allowlist: list[str] = Field(
+        default_factory=list,
+        description="When set, a GGUF given by path loads only if its SHA-256 digest is in this list.",
+    )
     llm_max_tokens: int = Field(default=120, ge=1, description="Upper bound of generated tokens per answer.")
     llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     llm_threads: int | None = Field(default=None, ge=1, description="Default: the cores available.")

@@ -16,11 +16,7 @@ def _all_bytes(folder: Path) -> list[tuple[Path, bytes]]:
     """Every file Enclave wrote from documents. The bundled model assembled under models/ is left out:
     it comes from a package, and its vocabulary holds common names ("Garnier") that no document put there."""
     models = folder / "models"
-    return [
-        (path, path.read_bytes())
-        for path in folder.rglob("*")
-        if path.is_file() and models not in path.parents
-    ]
+    return [(path, path.read_bytes()) for path in folder.rglob("*") if path.is_file() and models not in path.parents]
 
 
 def test_every_sample_document_is_ingested(ingested_sample: dict[str, Any], manifest: dict[str, Any]) -> None:
