@@ -76,3 +76,18 @@ def test_deny_list_is_redacted(redactor: object, tmp_path: Path) -> None:
     )
     result = custom.redact("Project Falcon is led by Harriet Lindqvist and Tobias Renner.")
     assert result.text.startswith("<DENY_LIST_1> is led by Harriet Lindqvist and <PERSON_1>")
+
+
+def test_a_gguf_by_path_must_match_the_digest_allow_list(tmp_path: Path) -> None:
+    import hashlib
+
+    from rag.errors import ConfigurationError
+    from rag.models import llm_file
+
+    model = tmp_path / "own.gguf"
+    model.write_bytes(b"GGUF not really a model")
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert llm_file(Settings(data_dir=tmp_path, llm_path=model)) == model  # no allow-list: any file
+    assert llm_file(Settings(data_dir=tmp_path, llm_path=model, llm_sha256_allowlist=[digest.upper()])) == model
+    with pytest.raises(ConfigurationError, match="not in ENCLAVE_LLM_SHA256_ALLOWLIST"):
+        llm_file(Settings(data_dir=tmp_path, llm_path=model, llm_sha256_allowlist=["0" * 64]))
