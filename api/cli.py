@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -184,17 +185,7 @@ def redact(
         if not jsonl:
             sys.stdout.write(redactor.redact(sys.stdin.read(), language).text)
             return
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                text = record["text"]
-                if not isinstance(text, str):
-                    raise TypeError("text is not a string")
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                console.print(f"[red]line {number}:[/] expected a JSON object with a string 'text' ({exc})")
-                raise typer.Exit(code=2) from exc
+        for text in _jsonl_texts():
             result = redactor.redact(text, language)
             entities = [{"type": e.type, "start": e.start, "end": e.end} for e in result.entities]
             sys.stdout.write(json.dumps({"text": result.text, "entities": entities}, ensure_ascii=False) + "\n")
@@ -340,8 +331,8 @@ def ask(
         out.print(f"{mark}[{citation.n}] {citation.source}, page {citation.page}", highlight=False)
 
 
-def _read_jsonl(kind: str) -> list[dict[str, Any]]:
-    records = []
+def _jsonl_texts() -> Iterator[str]:
+    """The ``text`` of each JSON Lines record on stdin, one at a time; a bad line stops with exit code 2."""
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -352,8 +343,7 @@ def _read_jsonl(kind: str) -> list[dict[str, Any]]:
         except (json.JSONDecodeError, TypeError) as exc:
             console.print(f"[red]line {number}:[/] expected a JSON object with a string 'text' ({exc})")
             raise typer.Exit(code=2) from exc
-        records.append(record)
-    return records
+        yield record["text"]
 
 
 @app.command()
@@ -364,11 +354,10 @@ def classify(
     """Classify tickets read as JSON Lines ({"text": ...}) from stdin; one JSON result per line."""
     settings = _settings()
     label_list = [label for label in labels.split(",") if label.strip()]
-    records = _read_jsonl("classify")
     try:
         _, tickets = _answer_services(settings)
-        for record in records:
-            result = tickets.classify(record["text"], label_list, multi_label)
+        for text in _jsonl_texts():
+            result = tickets.classify(text, label_list, multi_label)
             row = {"label": result.label, "labels": result.labels, "scores": result.scores}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
             sys.stdout.flush()
@@ -382,11 +371,10 @@ def summarize(
 ) -> None:
     """Summarize tickets read as JSON Lines ({"text": ...}) from stdin; one JSON result per line."""
     settings = _settings()
-    records = _read_jsonl("summarize")
     try:
         _, tickets = _answer_services(settings)
-        for record in records:
-            summary = tickets.summarize(record["text"], max_words).summary
+        for text in _jsonl_texts():
+            summary = tickets.summarize(text, max_words).summary
             sys.stdout.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
             sys.stdout.flush()
     except EnclaveError as exc:
