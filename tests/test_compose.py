@@ -375,7 +375,7 @@ def bundled_model_modules() -> set[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
-        if alias.name not in ("pathlib",)
+        if alias.name.split(".")[0] not in sys.stdlib_module_names
     }
     return modules | set(Settings.model_fields["spacy_models"].default.values())
 

@@ -72,8 +72,10 @@ def test_documents_chunks_and_redactions_match_the_ledger_and_store(services: An
     assert statuses[("default", "done")] >= 9
     for (collection, status), count in statuses.items():
         assert value(samples, "enclave_documents", collection=collection, status=status) == count
+    # Other tests may leave a collection empty after deleting its only document: equal, not positive.
     for collection in services.store.collections():
-        assert value(samples, "enclave_chunks", collection=collection) == services.store.count(collection) > 0
+        assert value(samples, "enclave_chunks", collection=collection) == services.store.count(collection)
+    assert value(samples, "enclave_chunks", collection="default") > 0
     redactions: Counter[tuple[str, str]] = Counter()
     for entry in entries:
         if entry.status == "done":
