@@ -26,8 +26,9 @@ class Completion:
 
     @property
     def tokens_per_second(self) -> float:
+        # Tokens after the first, over the time after the first: the usual decode rate.
         decoding = self.total_seconds - self.first_token_seconds
-        return self.completion_tokens / decoding if decoding > 0 and self.completion_tokens > 1 else 0.0
+        return (self.completion_tokens - 1) / decoding if decoding > 0 and self.completion_tokens > 1 else 0.0
 
 
 class Generator(Protocol):
