@@ -9,7 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from rag.errors import EnclaveError, OverloadedError, RateLimitedError
+from rag.errors import EnclaveError, RetryLaterError
 
 logger = logging.getLogger("enclave.api")
 PROBLEM_JSON = "application/problem+json"
@@ -27,7 +27,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
 
 
 def enclave_error_handler(request: Request[Any, Any, Any], exc: EnclaveError) -> Response[dict[str, Any]]:
-    if isinstance(exc, OverloadedError | RateLimitedError):
+    if isinstance(exc, RetryLaterError):
         return problem(exc.status, exc.title, exc.detail, retry_after=exc.retry_after)
     if exc.status >= 500:
         logger.error("%s %s failed: %s", request.method, request.url.path, exc.title)

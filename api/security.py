@@ -20,7 +20,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.audit import AuditLog
 from api.keys import ALL_COLLECTIONS, ApiKey, KeyStore
 from api.problems import PROBLEM_JSON
-from rag.errors import AuthenticationError, EnclaveError, ForbiddenError, RateLimitedError
+from rag.errors import AuthenticationError, EnclaveError, ForbiddenError, RateLimitedError, RetryLaterError
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 # Without any key configured (allowed on loopback only), the local caller may do everything.
@@ -139,7 +139,7 @@ class SecurityMiddleware:
 async def _send_problem(send: Send, exc: EnclaveError) -> None:
     body = {"type": "about:blank", "title": exc.title, "status": exc.status, "detail": exc.detail}
     headers = [(b"content-type", PROBLEM_JSON.encode())]
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RetryLaterError):
         headers.append((b"retry-after", str(exc.retry_after).encode()))
     if isinstance(exc, AuthenticationError):
         headers.append((b"www-authenticate", b'Bearer realm="enclave"'))

@@ -61,13 +61,17 @@ class StoreBusyError(StoreError):
     title = "Store locked by another writer"
 
 
-class OverloadedError(EnclaveError):
-    status = 503
-    title = "Busy"
+class RetryLaterError(EnclaveError):
+    """An error the caller can retry after ``retry_after`` seconds (sent as ``Retry-After``)."""
 
     def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class OverloadedError(RetryLaterError):
+    status = 503
+    title = "Busy"
 
 
 class AuthenticationError(EnclaveError):
@@ -80,10 +84,6 @@ class ForbiddenError(EnclaveError):
     title = "Forbidden"
 
 
-class RateLimitedError(EnclaveError):
+class RateLimitedError(RetryLaterError):
     status = 429
     title = "Too many requests"
-
-    def __init__(self, detail: str, retry_after: int = 1) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
