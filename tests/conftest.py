@@ -20,6 +20,20 @@ SAMPLE_DOCS = REPO / "sample_docs"
 SHARED_PDFS = REPO.parent / "shared" / "data" / "pdfs"
 
 
+MEMO = "Quarterly memo.\n\nThe cafeteria opens at 07:30 and closes at 15:00 on weekdays.\n"
+
+
+def small_folder(tmp_path: Path) -> Path:
+    """Three documents (text, Markdown, e-mail), one of them in a subfolder."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "memo.txt").write_text(MEMO, encoding="utf-8")
+    shutil.copy(SAMPLE_DOCS / "procedure-backup.md", docs / "procedure.md")
+    (docs / "sub").mkdir()
+    shutil.copy(SAMPLE_DOCS / "ticket-1043.eml", docs / "sub" / "ticket.eml")
+    return docs
+
+
 class OutboundConnectionBlocked(RuntimeError):
     pass
 

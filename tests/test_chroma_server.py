@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,10 +31,9 @@ from rag.lexical import LexicalIndex
 from rag.retriever import HybridRetriever
 from rag.settings import load_settings
 
-from .conftest import SAMPLE_DOCS, make_pipeline
+from .conftest import MEMO, make_pipeline, small_folder
 
 CHROMA = Path(sys.executable).parent / "chroma"
-MEMO = "Quarterly memo.\n\nThe cafeteria opens at 07:30 and closes at 15:00 on weekdays.\n"
 
 
 def _free_port() -> int:
@@ -110,16 +108,6 @@ def collection() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-def _folder(tmp_path: Path) -> Path:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "memo.txt").write_text(MEMO, encoding="utf-8")
-    shutil.copy(SAMPLE_DOCS / "procedure-backup.md", docs / "procedure.md")
-    (docs / "sub").mkdir()
-    shutil.copy(SAMPLE_DOCS / "ticket-1043.eml", docs / "sub" / "ticket.eml")
-    return docs
-
-
 def _pipeline(tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any]) -> Any:
     return make_pipeline(tmp_path / "data", redactor, embedder, **mode)
 
@@ -128,7 +116,7 @@ def test_server_mode_keeps_no_vectors_in_the_data_dir(
     tmp_path: Path, redactor: Any, embedder: Any, chroma_url: str, collection: str
 ) -> None:
     pipeline = _pipeline(tmp_path, redactor, embedder, {"chroma_url": chroma_url})
-    report = pipeline.ingest_paths([_folder(tmp_path)], collection)
+    report = pipeline.ingest_paths([small_folder(tmp_path)], collection)
     assert report.count("new") == 3
     settings = load_settings(data_dir=tmp_path / "data", chroma_url=chroma_url)
     # Vectors live in the server; the ledger and the lexical index stay in the data dir.
@@ -140,7 +128,7 @@ def test_server_mode_keeps_no_vectors_in_the_data_dir(
 def test_rerun_is_idempotent(
     tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any], collection: str
 ) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = _pipeline(tmp_path, redactor, embedder, mode)
     first = pipeline.ingest_paths([docs], collection)
     assert first.count("new") == 3 and first.chunks_written > 0
@@ -155,7 +143,7 @@ def test_rerun_is_idempotent(
 def test_changed_file_replaces_its_chunks(
     tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any], collection: str
 ) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = _pipeline(tmp_path, redactor, embedder, mode)
     pipeline.ingest_paths([docs], collection)
     before = pipeline.store.get_chunks(collection, where={"source": "memo.txt"})
@@ -175,7 +163,7 @@ def test_changed_file_replaces_its_chunks(
 def test_prune_and_forget_remove_everything(
     tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any], collection: str
 ) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = _pipeline(tmp_path, redactor, embedder, mode)
     pipeline.ingest_paths([docs], collection)
     ticket = next(e for e in pipeline.ledger.entries(collection=collection) if e.source == "sub/ticket.eml")
@@ -198,7 +186,7 @@ def test_reopened_store_returns_every_chunk(
     tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any], collection: str
 ) -> None:
     pipeline = _pipeline(tmp_path, redactor, embedder, mode)
-    pipeline.ingest_paths([_folder(tmp_path)], collection)
+    pipeline.ingest_paths([small_folder(tmp_path)], collection)
     written = {hit.chunk_id: hit for hit in pipeline.store.get_chunks(collection)}
     vectors = pipeline.store.embeddings(collection, list(written))
 
@@ -218,7 +206,7 @@ def test_hybrid_search_finds_the_fact(
     tmp_path: Path, redactor: Any, embedder: Any, mode: dict[str, Any], collection: str
 ) -> None:
     pipeline = _pipeline(tmp_path, redactor, embedder, mode)
-    pipeline.ingest_paths([_folder(tmp_path)], collection)
+    pipeline.ingest_paths([small_folder(tmp_path)], collection)
     settings = load_settings(data_dir=tmp_path / "data", **mode)
     retriever = HybridRetriever(embedder, open_store(settings), LexicalIndex(settings.lexical_path))
 
@@ -292,7 +280,7 @@ def test_the_token_is_sent_as_a_bearer_header(
         seen.clear()
 
         pipeline = _pipeline(tmp_path, redactor, embedder, {"chroma_url": gate_url, "chroma_token": "s3cret-token"})
-        report = pipeline.ingest_paths([_folder(tmp_path)], collection)
+        report = pipeline.ingest_paths([small_folder(tmp_path)], collection)
         assert report.count("new") == 3
         assert seen and set(seen) == {"Bearer s3cret-token"}
         # What went through the gate is in the server behind it.
@@ -314,7 +302,7 @@ def test_the_api_reports_the_server_and_its_loss(
     with chroma_server(tmp_path / "own-server" / "db") as url:
         settings = load_settings(data_dir=tmp_path / "data", chroma_url=url)
         pipeline = make_pipeline(settings.data_dir, redactor, embedder, chroma_url=url)
-        pipeline.ingest_paths([_folder(tmp_path)], collection)
+        pipeline.ingest_paths([small_folder(tmp_path)], collection)
         services = Services.load(settings, redactor=redactor, embedder=embedder, generator=generator)
         with TestClient(app=create_app(services)) as client:
             assert client.get("/readyz").status_code == 200
@@ -335,7 +323,7 @@ def test_backup_and_restore_of_the_data_dir_and_the_chroma_volume(
     tmp_path: Path, redactor: Any, embedder: Any, server: bool, collection: str
 ) -> None:
     """docs/operations.md's procedure: stop the writers, archive both places together, restore, check."""
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     live = tmp_path / "live"
     with chroma_server(live / "chroma") if server else _no_server() as url:
         mode = {"chroma_url": url} if url else {}

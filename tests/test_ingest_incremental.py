@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +10,11 @@ import pytest
 from ingest.lock import store_write_lock
 from rag.errors import StoreBusyError
 
-from .conftest import SAMPLE_DOCS
-
-MEMO = "Quarterly memo.\n\nThe cafeteria opens at 07:30 and closes at 15:00 on weekdays.\n"
-
-
-def _folder(tmp_path: Path) -> Path:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "memo.txt").write_text(MEMO, encoding="utf-8")
-    shutil.copy(SAMPLE_DOCS / "procedure-backup.md", docs / "procedure.md")
-    (docs / "sub").mkdir()
-    shutil.copy(SAMPLE_DOCS / "ticket-1043.eml", docs / "sub" / "ticket.eml")
-    return docs
+from .conftest import MEMO, SAMPLE_DOCS, small_folder
 
 
 def test_rerun_skips_unchanged_files_and_keeps_the_same_chunks(tmp_path: Path, pipeline_factory: Any) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = pipeline_factory()
     first = pipeline.ingest_paths([docs], "default")
     assert first.count("new") == 3
@@ -40,7 +27,7 @@ def test_rerun_skips_unchanged_files_and_keeps_the_same_chunks(tmp_path: Path, p
 
 
 def test_changed_file_replaces_its_chunks(tmp_path: Path, pipeline_factory: Any) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = pipeline_factory()
     pipeline.ingest_paths([docs], "default")
     before = pipeline.store.get_chunks("default", where={"source": "memo.txt"})
@@ -56,7 +43,7 @@ def test_changed_file_replaces_its_chunks(tmp_path: Path, pipeline_factory: Any)
 
 
 def test_prune_forgets_deleted_files(tmp_path: Path, pipeline_factory: Any) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = pipeline_factory()
     pipeline.ingest_paths([docs], "default")
     document_id = next(e.document_id for e in pipeline.ledger.entries() if e.source == "sub/ticket.eml")
@@ -73,7 +60,7 @@ def test_prune_forgets_deleted_files(tmp_path: Path, pipeline_factory: Any) -> N
 
 
 def test_forget_removes_every_chunk_and_ledger_entry(tmp_path: Path, pipeline_factory: Any) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = pipeline_factory()
     pipeline.ingest_paths([docs], "default")
     total = pipeline.store.count("default")
@@ -90,7 +77,7 @@ def test_forget_removes_every_chunk_and_ledger_entry(tmp_path: Path, pipeline_fa
 
 
 def test_collections_are_separate(tmp_path: Path, pipeline_factory: Any) -> None:
-    docs = _folder(tmp_path)
+    docs = small_folder(tmp_path)
     pipeline = pipeline_factory()
     pipeline.ingest_paths([docs / "memo.txt"], "hr")
     pipeline.ingest_paths([docs / "procedure.md"], "ops")
