@@ -11,17 +11,45 @@ from pathlib import Path
 
 from rag.types import Chunk, SearchHit
 
+# Texts and their ids live in an ordinary table with real indexes (a chunk id or a document is found
+# without scanning); FTS5 indexes that table as external content. Filtering an FTS5 table on an
+# UNINDEXED column scans every row, which made each upsert cost O(store size).
 _SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
+CREATE TABLE IF NOT EXISTS chunk_texts (
+    id INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (collection, chunk_id)
+);
+CREATE INDEX IF NOT EXISTS chunk_texts_by_document ON chunk_texts (collection, document_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     text,
-    chunk_id UNINDEXED,
-    collection UNINDEXED,
-    document_id UNINDEXED,
-    source UNINDEXED,
-    page UNINDEXED,
+    content = 'chunk_texts',
+    content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TRIGGER IF NOT EXISTS chunk_texts_insert AFTER INSERT ON chunk_texts BEGIN
+    INSERT INTO chunk_terms (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_texts_delete AFTER DELETE ON chunk_texts BEGIN
+    INSERT INTO chunk_terms (chunk_terms, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_texts_update AFTER UPDATE ON chunk_texts BEGIN
+    INSERT INTO chunk_terms (chunk_terms, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO chunk_terms (rowid, text) VALUES (new.id, new.text);
+END;
 """
+# Data dirs written before the external-content layout hold one FTS5 table named "chunks".
+_MIGRATE_LEGACY = """
+INSERT OR REPLACE INTO chunk_texts (collection, chunk_id, document_id, source, page, text)
+    SELECT collection, chunk_id, document_id, source, CAST(page AS INTEGER), text FROM chunks;
+DROP TABLE chunks;
+"""
+_SHORTLIST_FACTOR = 8
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 
@@ -51,6 +79,12 @@ class LexicalIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        self._migrate_legacy_table()
+
+    def _migrate_legacy_table(self) -> None:
+        legacy = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'").fetchone()
+        if legacy:
+            self._db.executescript(f"BEGIN IMMEDIATE;{_MIGRATE_LEGACY}COMMIT;")
 
     def close(self) -> None:
         self._db.close()
@@ -60,11 +94,11 @@ class LexicalIndex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(
-                    "DELETE FROM chunks WHERE chunk_id = ? AND collection = ?",
-                    [(chunk.chunk_id, collection) for chunk in chunks],
+                    "DELETE FROM chunk_texts WHERE collection = ? AND chunk_id = ?",
+                    [(collection, chunk.chunk_id) for chunk in chunks],
                 )
                 self._db.executemany(
-                    "INSERT INTO chunks (text, chunk_id, collection, document_id, source, page) "
+                    "INSERT INTO chunk_texts (text, chunk_id, collection, document_id, source, page) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.text, c.chunk_id, collection, c.document_id, c.source, c.page) for c in chunks],
                 )
@@ -76,13 +110,13 @@ class LexicalIndex:
     def delete_document(self, collection: str, document_id: str) -> int:
         with self._lock:
             cursor = self._db.execute(
-                "DELETE FROM chunks WHERE collection = ? AND document_id = ?", (collection, document_id)
+                "DELETE FROM chunk_texts WHERE collection = ? AND document_id = ?", (collection, document_id)
             )
             return cursor.rowcount
 
     def delete_collection(self, collection: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM chunks WHERE collection = ?", (collection,))
+            self._db.execute("DELETE FROM chunk_texts WHERE collection = ?", (collection,))
 
     def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The text of each chunk id that is indexed."""
@@ -93,7 +127,7 @@ class LexicalIndex:
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
                 rows = self._db.execute(
-                    f"SELECT chunk_id, text FROM chunks WHERE collection = ? AND chunk_id IN ({marks})",
+                    f"SELECT chunk_id, text FROM chunk_texts WHERE collection = ? AND chunk_id IN ({marks})",
                     [collection, *part],
                 ).fetchall()
                 found.update(rows)
@@ -101,7 +135,7 @@ class LexicalIndex:
 
     def chunk_ids(self, collection: str) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT chunk_id FROM chunks WHERE collection = ?", (collection,)).fetchall()
+            rows = self._db.execute("SELECT chunk_id FROM chunk_texts WHERE collection = ?", (collection,)).fetchall()
         return [row[0] for row in rows]
 
     def search(
@@ -116,23 +150,37 @@ class LexicalIndex:
         expression = match_expression(query)
         if expression is None:
             return []
-        clauses = ["chunks MATCH ?", "collection = ?"]
-        params: list[object] = [expression, collection]
+        clauses = ["t.collection = ?"]
+        params: list[object] = [collection]
         if source is not None:
-            clauses.append("source = ?")
+            clauses.append("t.source = ?")
             params.append(source)
         if page_min is not None:
-            clauses.append("CAST(page AS INTEGER) >= ?")
+            clauses.append("t.page >= ?")
             params.append(page_min)
         if page_max is not None:
-            clauses.append("CAST(page AS INTEGER) <= ?")
+            clauses.append("t.page <= ?")
             params.append(page_max)
-        sql = (
-            "SELECT chunk_id, document_id, source, page, text, bm25(chunks) FROM chunks "
-            f"WHERE {' AND '.join(clauses)} ORDER BY bm25(chunks) LIMIT ?"
+        columns = "t.chunk_id, t.document_id, t.source, t.page, t.text"
+        filters = " AND ".join(clauses)
+        # Fast path: rank the best matches of the whole index first, then filter. bm25 scores do not
+        # depend on the filter, so when enough of the best survive the filter they are the answer;
+        # otherwise rank every match that passes it.
+        shortlist = (
+            "WITH m AS MATERIALIZED (SELECT rowid, bm25(chunk_terms) AS score FROM chunk_terms "
+            "WHERE chunk_terms MATCH ? ORDER BY score LIMIT ?) "
+            f"SELECT {columns}, m.score FROM m JOIN chunk_texts AS t ON t.id = m.rowid "
+            f"WHERE {filters} ORDER BY m.score LIMIT ?"
+        )
+        exhaustive = (
+            f"SELECT {columns}, bm25(chunk_terms) AS score FROM chunk_terms "
+            "JOIN chunk_texts AS t ON t.id = chunk_terms.rowid "
+            f"WHERE chunk_terms MATCH ? AND {filters} ORDER BY score LIMIT ?"
         )
         with self._lock:
-            rows = self._db.execute(sql, [*params, top_k]).fetchall()
+            rows = self._db.execute(shortlist, [expression, top_k * _SHORTLIST_FACTOR, *params, top_k]).fetchall()
+            if len(rows) < top_k:
+                rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
         return [
             SearchHit(
                 chunk_id=chunk_id,
@@ -148,7 +196,7 @@ class LexicalIndex:
 
     def compact(self) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO chunks(chunks) VALUES ('optimize')")
+            self._db.execute("INSERT INTO chunk_terms (chunk_terms) VALUES ('optimize')")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
