@@ -417,6 +417,33 @@ def serve(
     uvicorn.run(create_app(services), host=bind_host, port=bind_port, log_level="warning", access_log=False)
 
 
+@app.command("chroma-gateway")
+def chroma_gateway(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8001,
+) -> None:
+    """Serve a token-checking gateway in front of the Chroma server at ENCLAVE_CHROMA_URL.
+
+    Chroma's 1.x server has no authentication of its own: put it on a network only this gateway joins,
+    and point Enclave's ENCLAVE_CHROMA_URL at the gateway. Requests must carry ENCLAVE_CHROMA_TOKEN as
+    "Authorization: Bearer" (or "X-Chroma-Token"); others get 401 and never reach Chroma.
+    """
+    import uvicorn
+
+    from api.chroma_gateway import ChromaGateway
+
+    settings = _settings()
+    if not settings.chroma_url or not settings.chroma_token:
+        console.print(
+            "[bold red]refusing to start:[/] the gateway forwards to ENCLAVE_CHROMA_URL and requires "
+            "ENCLAVE_CHROMA_TOKEN; set both (the token is the one Enclave's API and ingest job send)"
+        )
+        raise typer.Exit(code=2)
+    console.print(f"Chroma gateway on http://{host}:{port} -> {settings.chroma_url} (token required)")
+    gateway = ChromaGateway(settings.chroma_url, settings.chroma_token)
+    uvicorn.run(gateway, host=host, port=port, log_level="warning", access_log=False)
+
+
 keys_app = typer.Typer(help="API keys: create, list, revoke. Only salted hashes are stored.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail: verify its hash chain, show its records.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

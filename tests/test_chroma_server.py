@@ -14,6 +14,7 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -94,11 +95,60 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["embedded", "server"])
+GATEWAY_TOKEN = "gateway-test-token-3f9c"
+
+
+@contextmanager
+def chroma_gateway(upstream: str, log_dir: Path, token: str = GATEWAY_TOKEN) -> Iterator[str]:
+    """``enclave chroma-gateway`` in front of ``upstream`` on a free loopback port; yields its URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = log_dir / f"gateway-{port}.log"
+    env = {**os.environ, "ENCLAVE_CHROMA_URL": upstream, "ENCLAVE_CHROMA_TOKEN": token}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "chroma-gateway", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"the gateway exited with {process.returncode}:\n{log_path.read_text(errors='replace')}"
+                    )
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                        break
+                except urllib.error.HTTPError:
+                    break  # the gateway answers (a 502 when its upstream is down)
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the gateway did not answer within 60 s:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def gateway_url(chroma_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chroma_gateway(chroma_url, tmp_path_factory.mktemp("gateway")) as url:
+        yield url
+
+
+@pytest.fixture(params=["embedded", "server", "gateway"])
 def mode(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Settings overrides of the store mode under test."""
+    """Settings overrides of the store mode under test: embedded, a Chroma server, or one behind the gateway."""
     if request.param == "server":
         return {"chroma_url": request.getfixturevalue("chroma_url")}
+    if request.param == "gateway":
+        return {"chroma_url": request.getfixturevalue("gateway_url"), "chroma_token": GATEWAY_TOKEN}
     return {}
 
 

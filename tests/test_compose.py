@@ -32,7 +32,12 @@ from rag.settings import Settings
 
 from .conftest import REPO
 
-VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\})")
+VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?(?P<op>[-?])(?P<argument>[^}]*))?\})")
+CHROMA_TOKEN = "compose-test-token"
+
+
+class MissingVariable(ValueError):
+    """What compose does for ${NAME:?message} when NAME is unset or empty: refuse, with the message."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -41,14 +46,16 @@ VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<defa
 
 
 def interpolate(value: Any, environment: dict[str, str]) -> Any:
-    """Compose's ${NAME}, ${NAME:-default} and $$ interpolation, over every string of a document."""
+    """Compose's ${NAME}, ${NAME:-default}, ${NAME:?error} and $$ interpolation, over every string of a document."""
     if isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
             if match.group(0) == "$$":
                 return "$"
             found = environment.get(match.group("name"))
-            return found if found else (match.group("default") or "")
+            if not found and match.group("op") == "?":
+                raise MissingVariable(f"{match.group('name')}: {match.group('argument')}")
+            return found if found else (match.group("argument") or "")
 
         return VARIABLE.sub(substitute, value)
     if isinstance(value, list):
@@ -58,9 +65,13 @@ def interpolate(value: Any, environment: dict[str, str]) -> Any:
     return value
 
 
-def compose_variables(text: str) -> dict[str, str]:
-    """Each ${NAME:-default} of a file, with its default."""
-    return {m.group("name"): m.group("default") or "" for m in VARIABLE.finditer(text) if m.group("name")}
+def compose_variables(text: str) -> dict[str, str | None]:
+    """Each ${NAME:-default} of a file with its default; None for the required ones, ${NAME:?error}."""
+    return {
+        m.group("name"): None if m.group("op") == "?" else m.group("argument") or ""
+        for m in VARIABLE.finditer(text)
+        if m.group("name")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +81,9 @@ def compose_text() -> str:
 
 @pytest.fixture(scope="module")
 def compose(compose_text: str) -> dict[str, Any]:
-    """compose.yaml as Compose would run it with no variable set: every default applies."""
+    """compose.yaml as Compose would run it with only the required token set: every default applies."""
     loaded: dict[str, Any] = yaml.safe_load(compose_text)
-    resolved: dict[str, Any] = interpolate(loaded, {})
+    resolved: dict[str, Any] = interpolate(loaded, {"ENCLAVE_CHROMA_TOKEN": CHROMA_TOKEN})
     return resolved
 
 
@@ -195,8 +206,9 @@ def test_the_schema_rejects_what_compose_would_reject(compose: dict[str, Any]) -
 
 def test_three_services_and_the_ingest_job_is_a_one_shot_profile(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"chroma", "api", "ingest"}
-    assert "profiles" not in services["api"] and "profiles" not in services["chroma"]
+    # Three services as the deployment describes them, plus the token check in front of Chroma.
+    assert set(services) == {"chroma", "chroma-auth", "api", "ingest"}
+    assert not any("profiles" in services[name] for name in ("api", "chroma", "chroma-auth"))
     ingest = services["ingest"]
     assert ingest["profiles"] == ["ingest"]
     assert ingest["restart"] == "no"
@@ -211,7 +223,7 @@ def test_three_services_and_the_ingest_job_is_a_one_shot_profile(compose: dict[s
 
 def test_only_the_api_publishes_a_port_and_on_loopback(compose: dict[str, Any]) -> None:
     published = {name: service.get("ports", []) for name, service in compose["services"].items()}
-    assert published["chroma"] == [] and published["ingest"] == []
+    assert published["chroma"] == published["chroma-auth"] == published["ingest"] == []
     assert published["api"] == ["127.0.0.1:8000:8000"]
     # The container port is the one the image listens on and checks its health on.
     stages = dockerfile_stages()
@@ -224,9 +236,12 @@ def test_only_the_api_publishes_a_port_and_on_loopback(compose: dict[str, Any]) 
 def test_networks_have_no_route_out(compose: dict[str, Any]) -> None:
     networks = compose["networks"]
     internal = {name for name, network in networks.items() if (network or {}).get("internal") is True}
-    assert internal == {"backend"}
+    assert internal == {"store", "backend"}
     services = compose["services"]
-    assert services["chroma"]["networks"] == ["backend"]
+    # Only the token-checking gateway shares a network with Chroma's server.
+    assert services["chroma"]["networks"] == ["store"]
+    assert {name for name, service in services.items() if "store" in service["networks"]} == {"chroma", "chroma-auth"}
+    assert set(services["chroma-auth"]["networks"]) == {"store", "backend"}
     assert services["ingest"]["networks"] == ["backend"]
     # The API's other network exists only to publish its port, without masquerading (no NAT out).
     assert set(services["api"]["networks"]) == {"backend", "edge"}
@@ -256,19 +271,39 @@ def test_api_and_ingest_use_the_chroma_server_and_share_the_data_dir(compose: di
     for name in ("api", "ingest"):
         service = services[name]
         env = environment_of(service)
-        assert env["ENCLAVE_CHROMA_URL"] == "http://chroma:8000"
-        assert "ENCLAVE_CHROMA_TOKEN" in env
+        assert env["ENCLAVE_CHROMA_URL"] == "http://chroma-auth:8000"
+        assert env["ENCLAVE_CHROMA_TOKEN"] == CHROMA_TOKEN
         assert env["ENCLAVE_DATA_DIR"] == data_dir == "/data"
         assert {"type": "volume", "source": "enclave-data", "target": data_dir, "read_only": False} in volume_mounts(
             service
         )
-        assert service["depends_on"] == {"chroma": {"condition": "service_healthy"}}
+        assert service["depends_on"] == {"chroma-auth": {"condition": "service_healthy"}}
         assert service["cap_drop"] == ["ALL"]
+
+
+def test_chroma_is_reached_only_through_the_token_gateway(compose: dict[str, Any]) -> None:
+    gateway = compose["services"]["chroma-auth"]
+    assert gateway["command"][:2] == ["enclave", "chroma-gateway"]
+    assert gateway["command"][-2:] == ["--port", "8000"]
+    env = environment_of(gateway)
+    assert env["ENCLAVE_CHROMA_URL"] == "http://chroma:8000"
+    assert env["ENCLAVE_CHROMA_TOKEN"] == CHROMA_TOKEN
+    assert gateway["depends_on"] == {"chroma": {"condition": "service_healthy"}}
+    assert "/api/v2/heartbeat" in " ".join(gateway["healthcheck"]["test"])
+
+
+def test_compose_refuses_to_run_without_the_chroma_token(compose_text: str) -> None:
+    with pytest.raises(MissingVariable, match="ENCLAVE_CHROMA_TOKEN"):
+        interpolate(yaml.safe_load(compose_text), {})
 
 
 def test_compose_environment_names_real_settings(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """A misspelt ENCLAVE_ variable would be ignored silently: each one must be a setting."""
-    for name in ("api", "ingest"):
+    for name, chroma_url in (
+        ("api", "http://chroma-auth:8000"),
+        ("ingest", "http://chroma-auth:8000"),
+        ("chroma-auth", "http://chroma:8000"),
+    ):
         env = environment_of(compose["services"][name])
         for key in env:
             assert key.startswith("ENCLAVE_") and key.removeprefix("ENCLAVE_").lower() in Settings.model_fields, key
@@ -278,9 +313,8 @@ def test_compose_environment_names_real_settings(compose: dict[str, Any], monkey
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         settings = Settings()
-        assert settings.chroma_url == "http://chroma:8000"
-        assert settings.data_dir == Path("/data")
-        assert not settings.chroma_token
+        assert settings.chroma_url == chroma_url
+        assert settings.chroma_token == CHROMA_TOKEN
 
 
 def test_every_deployment_variable_is_documented_with_its_default(compose_text: str) -> None:
@@ -289,7 +323,9 @@ def test_every_deployment_variable_is_documented_with_its_default(compose_text: 
     assert variables, "compose.yaml has no variables?"
     for name, default in variables.items():
         assert name in rows, f"{name} is not documented in the README"
-        if default:
+        if default is None:
+            assert "required" in rows[name], rows[name]
+        elif default:
             assert default in rows[name], f"README gives {name} the default {rows[name]!r}, compose {default!r}"
         else:
             assert "unset" in rows[name] or "empty" in rows[name], rows[name]
