@@ -11,10 +11,10 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import HTTPScope, Receive, Scope, Send
 
 log = logging.getLogger("enclave.chroma_gateway")
 
@@ -77,9 +77,10 @@ class ChromaGateway:
             return
         if scope["type"] != "http":
             return
-        path: str = scope["path"]
-        if path not in OPEN_PATHS and not self.authorized(scope["headers"]):
-            log.warning("refused %s %s: missing or wrong token", scope["method"], path)
+        http_scope = cast("HTTPScope", scope)
+        path = http_scope["path"]
+        if path not in OPEN_PATHS and not self.authorized(http_scope["headers"]):
+            log.warning("refused %s %s: missing or wrong token", http_scope["method"], path)
             await _problem(
                 send, 401, "Unauthorized", "a valid Chroma token is required", [(b"www-authenticate", b"Bearer")]
             )
@@ -88,9 +89,9 @@ class ChromaGateway:
         if body is None:
             await _problem(send, 413, "Request too large", f"the body exceeds {MAX_BODY_BYTES} bytes")
             return
-        await self._forward(scope, body, send)
+        await self._forward(http_scope, body, send)
 
-    async def _forward(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def _forward(self, scope: HTTPScope, body: bytes, send: Send) -> None:
         headers = [
             (name, value)
             for name, value in scope["headers"]
@@ -139,15 +140,15 @@ async def _read_body(receive: Receive) -> bytes | None:
     parts: list[bytes] = []
     size = 0
     while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
             return b"".join(parts)
-        chunk = message.get("body", b"")
+        chunk = message["body"]
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             return None
         parts.append(chunk)
-        if not message.get("more_body", False):
+        if not message.get("more_body"):
             return b"".join(parts)
 
 
