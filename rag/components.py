@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rag.embedder import SentenceTransformerEmbedder
-from rag.generator import LlamaGenerator
+from rag.generator import Generator, LlamaGenerator
 from rag.lexical import LexicalIndex
 from rag.models import embedder_folder, llm_file
+from rag.openai_generator import OpenAICompatibleGenerator
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
 
@@ -19,7 +20,15 @@ def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(client, texts=LexicalIndex(settings.lexical_path).texts)
 
 
-def load_generator(settings: Settings) -> LlamaGenerator:
+def load_generator(settings: Settings) -> Generator:
+    if settings.llm_base_url:
+        return OpenAICompatibleGenerator(
+            settings.llm_base_url,
+            model=settings.llm_model_name,
+            api_key=settings.llm_api_key,
+            temperature=settings.llm_temperature,
+            allowed_hosts=settings.llm_allowed_hosts,
+        )
     # The bundled model is a base model: "auto" gives it the few-shot completion prompt.
     use_chat = settings.llm_prompt_style == "chat" or (
         settings.llm_prompt_style == "auto" and settings.llm_path is not None

@@ -127,9 +127,10 @@ _installed: EgressGuard | None = None
 
 def allowed_hosts_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
     hosts = []
-    url = environ.get("ENCLAVE_CHROMA_URL")
-    if url:
-        hosts.append(urlparse(url).hostname or "")
+    for variable in ("ENCLAVE_CHROMA_URL", "ENCLAVE_LLM_BASE_URL"):
+        url = environ.get(variable)
+        if url:
+            hosts.append(urlparse(url).hostname or "")
     return hosts
 
 

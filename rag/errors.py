@@ -61,6 +61,13 @@ class StoreBusyError(StoreError):
     title = "Store locked by another writer"
 
 
+class GeneratorUnavailableError(EnclaveError):
+    """The language model server (ENCLAVE_LLM_BASE_URL) did not answer or answered with an error."""
+
+    status = 503
+    title = "Language model unavailable"
+
+
 class RetryLaterError(EnclaveError):
     """An error the caller can retry after ``retry_after`` seconds (sent as ``Retry-After``)."""
 

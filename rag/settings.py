@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     llm_prompt_style: Literal["auto", "completion", "chat"] = Field(
         default="auto", description="auto: the GGUF's chat template if it has one, else a few-shot completion."
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server (llama.cpp server, vLLM) to generate with instead of the in-process model.",
+    )
+    llm_api_key: str | None = Field(default=None, description="Bearer key for that server, if it wants one.")
+    llm_model_name: str = Field(default="enclave", description="The model name sent to that server.")
+    llm_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Hosts besides loopback that ENCLAVE_LLM_BASE_URL may name."
+    )
     classify_model_weight: float = Field(default=0.2, ge=0.0, le=1.0)
 
     # API.
