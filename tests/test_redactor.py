@@ -86,3 +86,21 @@ def test_redacting_redacted_text_changes_nothing(redactor: Any) -> None:
 def test_non_personal_text_is_left_alone(redactor: Any) -> None:
     text = "Annual leave is 25 days per year. Remote work is allowed up to 3 days per week with approval."
     assert redactor.redact(text).text == text
+
+
+def test_documents_redacted_together_match_one_by_one(redactor: Any) -> None:
+    documents = [
+        ["Ms Harriet Lindqvist called from +44 20 7946 0958.", "Harriet asked for the invoice again."],
+        ["Contactez Jean-Baptiste Morel au 06 12 34 56 78.", "", "Morel confirme le rendez-vous."],
+        ["Nothing personal here: the cafeteria opens at 07:30."],
+        [],
+        ["Email derek.osei@example.org or call Derek on 555-0199."],
+    ]
+    together = redactor.redact_documents(documents)
+    one_by_one = [redactor.redact_pages(pages) for pages in documents]
+    assert [[(r.text, r.entities, r.language) for r in doc] for doc in together] == [
+        [(r.text, r.entities, r.language) for r in doc] for doc in one_by_one
+    ]
+    # Placeholders are numbered per document: each document starts again at _1.
+    assert "<PERSON_1>" in together[0][0].text and "<PERSON_1>" in together[1][0].text
+    assert together[1][0].language == "fr" and together[0][0].language == "en"
