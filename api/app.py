@@ -9,12 +9,14 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
+from api.admin_routes import AdminController, me
 from api.metrics import count_generations, http_metrics_middleware, metrics
 from api.openai_compat import chat_completions
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import DocumentController, SearchController, TicketController, healthz, readyz, services_of
 from api.security import RateLimiter, SecurityMiddleware, context_of
 from api.services import Services
+from api.web import web_router
 
 
 def create_app(services: Services) -> Litestar:
@@ -31,6 +33,9 @@ def create_app(services: Services) -> Litestar:
             healthz,
             readyz,
             metrics,
+            AdminController,
+            me,
+            web_router(),  # the web page at / and /ui, a client of the routes above
         ],
         dependencies={
             "services": Provide(services_of, sync_to_thread=False),

@@ -12,11 +12,13 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+
+from rag.errors import InvalidInputError
 
 GENESIS = "0" * 64
 
@@ -27,6 +29,20 @@ def _canonical(record: dict[str, Any]) -> bytes:
 
 def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical({k: v for k, v in record.items() if k != "hash"})).hexdigest()
+
+
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_since(value: str) -> datetime:
+    """An ISO date or time (UTC unless it says otherwise), or an age such as ``30m``, ``2h`` or ``7d``."""
+    if value[-1:] in _AGE_UNITS and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{_AGE_UNITS[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInputError("since must be an ISO date or time, or an age such as 30m, 2h or 7d") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import rag  # noqa: F401  (sets the offline switches before any model library is imported)
-from rag.errors import EnclaveError
+from api.audit import parse_since
+from rag.egress import is_loopback_host
+from rag.errors import EnclaveError, InvalidInputError
 from rag.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -542,8 +543,8 @@ def audit_show(
 
     settings = _settings()
     try:
-        start = _parse_since(since) if since else None
-    except ValueError as exc:
+        start = parse_since(since) if since else None
+    except InvalidInputError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
     for record in AuditLog(settings.audit_path).records(start):
@@ -556,27 +557,6 @@ def audit_show(
                 f"{record.get('collection', '-')}{question}",
                 highlight=False,
             )
-
-
-def _parse_since(value: str) -> datetime:
-    from datetime import UTC, timedelta
-
-    units = {"m": "minutes", "h": "hours", "d": "days"}
-    if value[-1:] in units and value[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def is_loopback_host(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 eval_app = typer.Typer(help="Measure Enclave's stages on labelled data.", no_args_is_help=True)

@@ -23,6 +23,9 @@ from api.problems import PROBLEM_JSON
 from rag.errors import AuthenticationError, EnclaveError, ForbiddenError, RateLimitedError, RetryLaterError
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# The web page, its script and its stylesheet hold no data: every call they make for data carries the key.
+PUBLIC_PAGE_PATHS = frozenset({"/", "/ui"})
+PUBLIC_ASSET_PREFIX = "/ui/static/"
 # Without any key configured (allowed on loopback only), the local caller may do everything.
 LOCAL = ApiKey(id="local", role="admin", collections=[ALL_COLLECTIONS], salt="", digest="", created_at="")
 
@@ -42,6 +45,13 @@ class RequestContext:
 
     def visible(self, collections: list[str]) -> list[str]:
         return [name for name in collections if self.principal.sees(name)]
+
+
+def is_exempt(path: str) -> bool:
+    """Health checks and the page's own files; ``..`` never makes a data route look like an asset."""
+    if path in EXEMPT_PATHS or path in PUBLIC_PAGE_PATHS:
+        return True
+    return path.startswith(PUBLIC_ASSET_PREFIX) and "/." not in path and "\\" not in path
 
 
 def context_of(request: Request[Any, Any, Any]) -> RequestContext:
@@ -105,7 +115,7 @@ class SecurityMiddleware:
 
         started = time.perf_counter()
         try:
-            if path not in EXEMPT_PATHS:
+            if not is_exempt(path):
                 context.principal = self._authenticate(scope)
             await self.app(scope, receive, recording_send)
         except (AuthenticationError, RateLimitedError) as exc:

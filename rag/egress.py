@@ -31,6 +31,17 @@ _LOOKUP_EVENTS = frozenset(
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name or address names this machine (an empty host does not)."""
+    name = host.split("%", 1)[0].strip("[]").lower()
+    if name in _LOCAL_NAMES - {""}:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class EgressRefusedError(ConnectionRefusedError):
     """Raised inside the library that tried to reach the outside."""
 

@@ -7,25 +7,14 @@ generator gets (Enclave's few-shot completion prompts) and no server-side templa
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from rag.egress import is_loopback_host
 from rag.errors import ConfigurationError, GeneratorUnavailableError
 from rag.generator import Completion, choice_grammar
-
-_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def validated_base_url(url: str, allowed_hosts: Sequence[str]) -> str:
