@@ -44,6 +44,12 @@ class SerializedRedactor:
         with self._lock:
             return self._inner.redact_pages(pages, language)
 
+    def redact_documents(
+        self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
+    ) -> list[list[Redaction]]:
+        with self._lock:
+            return self._inner.redact_documents(documents, languages)
+
 
 class GenerationQueue:
     """One model, one generation at a time; at most ``capacity`` requests wait, the rest get 503.

@@ -42,4 +42,6 @@ def build_pipeline(
         max_file_bytes=settings.max_file_bytes,
         max_pdf_pages=settings.max_pdf_pages,
         pdf_limits=PdfLimits(timeout_seconds=settings.pdf_timeout_seconds, memory_mb=settings.pdf_memory_mb),
+        group_documents=settings.ingest_group_documents,
+        group_pages=settings.ingest_group_pages,
     )

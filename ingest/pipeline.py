@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger, LedgerEntry
@@ -22,7 +25,7 @@ from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Redactor, VectorStore
-from rag.types import Chunk, LoadedDocument
+from rag.types import Chunk, LoadedDocument, Redaction
 
 logger = logging.getLogger(__name__)
 STAGES = ("load", "redact", "chunk", "embed", "store")
@@ -109,6 +112,8 @@ class IngestionPipeline:
         max_file_bytes: int,
         max_pdf_pages: int,
         pdf_limits: PdfLimits | None = None,
+        group_documents: int = 16,
+        group_pages: int = 64,
     ) -> None:
         self._redactor = redactor
         self._chunker = chunker
@@ -119,6 +124,10 @@ class IngestionPipeline:
         self._max_file_bytes = max_file_bytes
         self._max_pdf_pages = max_pdf_pages
         self._pdf_limits = pdf_limits or PdfLimits()
+        # Documents redacted and embedded together: batches pay off, and a group is what a crash can
+        # cost to redo (nothing of it is stored until its documents are written one by one).
+        self._group_documents = max(1, group_documents)
+        self._group_pages = max(1, group_pages)
 
     @property
     def store(self) -> VectorStore:
@@ -148,11 +157,26 @@ class IngestionPipeline:
         files = discover(paths)
         if on_start:
             on_start(len(files))
+        group: list[FileOutcome | _Admitted] = []
+        group_pages = 0
+
+        def flush() -> None:
+            nonlocal group_pages
+            for outcome in self._process(group, collection, report.stage_seconds):
+                report.outcomes.append(outcome)
+                if on_file:
+                    on_file(outcome)
+            group.clear()
+            group_pages = 0
+
         for source_file in files:
-            outcome = self.ingest_file(source_file, collection, report.stage_seconds)
-            report.outcomes.append(outcome)
-            if on_file:
-                on_file(outcome)
+            admitted = self._admit_file(source_file, collection, report.stage_seconds)
+            group.append(admitted)
+            if isinstance(admitted, _Admitted):
+                group_pages += len(admitted.document.pages)
+            if len(group) >= self._group_documents or group_pages >= self._group_pages:
+                flush()
+        flush()
         if prune:
             roots = {str(Path(p).absolute()) for p in paths if Path(p).is_dir()}
             seen = {str(f.path) for f in files}
@@ -185,26 +209,7 @@ class IngestionPipeline:
         self, source_file: SourceFile, collection: str, stage_seconds: dict[str, float] | None = None
     ) -> FileOutcome:
         timings = stage_seconds if stage_seconds is not None else dict.fromkeys(STAGES, 0.0)
-        with _timed(timings, "load"):
-            try:
-                size = source_file.path.stat().st_size
-                if size > self._max_file_bytes:
-                    raise UnsupportedDocumentError(
-                        f"file of {size} bytes is larger than the limit of {self._max_file_bytes}"
-                    )
-                data = source_file.path.read_bytes()
-            except OSError as exc:
-                return self._fail(source_file, collection, "", f"cannot read file: {exc.strerror or exc}")
-            except UnsupportedDocumentError as exc:
-                return self._fail(source_file, collection, "", exc.detail)
-        return self.ingest_bytes(
-            data,
-            collection=collection,
-            root=str(source_file.root),
-            source=source_file.source,
-            path=str(source_file.path),
-            stage_seconds=timings,
-        )
+        return self._process([self._admit_file(source_file, collection, timings)], collection, timings)[0]
 
     def ingest_bytes(
         self,
@@ -218,6 +223,39 @@ class IngestionPipeline:
     ) -> FileOutcome:
         """Ingest one document's bytes; a bad document is recorded as failed, never raised."""
         timings = stage_seconds if stage_seconds is not None else dict.fromkeys(STAGES, 0.0)
+        admitted = self._admit_bytes(data, collection=collection, root=root, source=source, path=path, timings=timings)
+        return self._process([admitted], collection, timings)[0]
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _admit_file(
+        self, source_file: SourceFile, collection: str, timings: dict[str, float]
+    ) -> FileOutcome | _Admitted:
+        with _timed(timings, "load"):
+            try:
+                size = source_file.path.stat().st_size
+                if size > self._max_file_bytes:
+                    raise UnsupportedDocumentError(
+                        f"file of {size} bytes is larger than the limit of {self._max_file_bytes}"
+                    )
+                data = source_file.path.read_bytes()
+            except OSError as exc:
+                return self._fail(source_file, collection, "", f"cannot read file: {exc.strerror or exc}")
+            except UnsupportedDocumentError as exc:
+                return self._fail(source_file, collection, "", exc.detail)
+        return self._admit_bytes(
+            data,
+            collection=collection,
+            root=str(source_file.root),
+            source=source_file.source,
+            path=str(source_file.path),
+            timings=timings,
+        )
+
+    def _admit_bytes(
+        self, data: bytes, *, collection: str, root: str, source: str, path: str, timings: dict[str, float]
+    ) -> FileOutcome | _Admitted:
+        """Skip an unchanged document, or load it; what is loaded goes on to the batched stages."""
         document_id = document_id_for(root, source)
         content_hash = hashlib.sha256(data).hexdigest()
         previous = self._ledger.get(collection, document_id)
@@ -229,61 +267,119 @@ class IngestionPipeline:
         ):
             return FileOutcome(source=source, status="skipped", chunks=previous.chunk_count, document_id=document_id)
         status = "changed" if previous is not None and previous.status != "failed" else "new"
+        admitted = _Admitted(
+            document_id=document_id, root=root, source=source, path=path, content_hash=content_hash, status=status
+        )
         try:
             with _timed(timings, "load"):
-                document = load_bytes(data, source, self._max_pdf_pages, self._pdf_limits)
-            chunks, redactions = self._prepare(document, document_id, source, content_hash, timings)
-            with _timed(timings, "embed"):
-                embeddings = self._embedder.embed([chunk.text for chunk in chunks])
-        except StoreError:
-            raise
+                admitted.document = load_bytes(data, source, self._max_pdf_pages, self._pdf_limits)
         except UnsupportedDocumentError as exc:
-            return self._fail_bytes(collection, document_id, root, source, path, content_hash, exc.detail)
-        except Exception as exc:  # a parser or model choking on one file must not stop the batch
-            logger.exception("unexpected error while ingesting %s", source)
-            reason = f"could not be processed (unexpected {type(exc).__name__}; see the log)"
-            return self._fail_bytes(collection, document_id, root, source, path, content_hash, reason)
+            return self._fail_admitted(collection, admitted, exc.detail)
+        except Exception as exc:  # a parser choking on one file must not stop the batch
+            return self._fail_admitted(collection, admitted, _unexpected(exc, source))
+        return admitted
 
+    def _process(
+        self, group: Sequence[FileOutcome | _Admitted], collection: str, timings: dict[str, float]
+    ) -> list[FileOutcome]:
+        """Redact, chunk and embed the loaded documents of ``group`` together, then store each in turn.
+
+        Redaction and embedding run over the whole group at once (spaCy and the embedder are several
+        times faster on batches); each document is still written, and recorded done, on its own.
+        """
+        loaded = [item for item in group if isinstance(item, _Admitted)]
+        if loaded:
+            self._prepare_group(loaded, timings)
+        outcomes: list[FileOutcome] = []
+        for item in group:
+            if isinstance(item, FileOutcome):
+                outcomes.append(item)
+            elif item.failure is not None:
+                outcomes.append(self._fail_admitted(collection, item, item.failure))
+            else:
+                outcomes.append(self._write(collection, item, timings))
+        return outcomes
+
+    def _prepare_group(self, group: Sequence[_Admitted], timings: dict[str, float]) -> None:
+        try:
+            with _timed(timings, "redact"):
+                redacted = self._redactor.redact_documents([[page.text for page in d.document.pages] for d in group])
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].failure = _unexpected(exc, group[0].source)
+                return
+            # One document broke the batch: redo them one by one so that only that one fails.
+            for item in group:
+                self._prepare_group([item], timings)
+            return
+        for item, pages in zip(group, redacted, strict=True):
+            try:
+                item.chunks, item.redactions = self._chunks_of(item, pages, timings)
+            except UnsupportedDocumentError as exc:
+                item.failure = exc.detail
+            except Exception as exc:
+                item.failure = _unexpected(exc, item.source)
+        ready = [item for item in group if item.failure is None]
+        texts = [chunk.text for item in ready for chunk in item.chunks]
+        try:
+            with _timed(timings, "embed"):
+                vectors = self._embedder.embed(texts)
+        except Exception as exc:
+            if len(ready) <= 1:
+                for item in ready:
+                    item.failure = _unexpected(exc, item.source)
+                return
+            for item in ready:
+                self._embed_one(item, timings)
+            return
+        offset = 0
+        for item in ready:
+            item.embeddings = vectors[offset : offset + len(item.chunks)]
+            offset += len(item.chunks)
+
+    def _embed_one(self, item: _Admitted, timings: dict[str, float]) -> None:
+        try:
+            with _timed(timings, "embed"):
+                item.embeddings = self._embedder.embed([chunk.text for chunk in item.chunks])
+        except Exception as exc:
+            item.failure = _unexpected(exc, item.source)
+
+    def _write(self, collection: str, item: _Admitted, timings: dict[str, float]) -> FileOutcome:
+        assert item.embeddings is not None
         record = partial(
             self._ledger.record,
             collection=collection,
-            document_id=document_id,
-            root=root,
-            source=source,
-            path=path,
-            content_hash=content_hash,
+            document_id=item.document_id,
+            root=item.root,
+            source=item.source,
+            path=item.path,
+            content_hash=item.content_hash,
             pipeline=PIPELINE_VERSION,
-            kind=document.kind,
-            pages=len(document.pages),
-            chunk_count=len(chunks),
-            redactions=dict(redactions),
+            kind=item.document.kind,
+            pages=len(item.document.pages),
+            chunk_count=len(item.chunks),
+            redactions=dict(item.redactions),
         )
         with _timed(timings, "store"):
             # pending -> replace chunks -> done: a crash in between is redone by the next run.
             record(status="pending")
-            self._delete_chunks(collection, document_id)
-            self._store.upsert(collection, chunks, embeddings)
-            self._lexical.upsert(collection, chunks)
+            self._delete_chunks(collection, item.document_id)
+            self._store.upsert(collection, item.chunks, item.embeddings)
+            self._lexical.upsert(collection, item.chunks)
             record(status="done")
         return FileOutcome(
-            source=source,
-            status=status,
-            chunks=len(chunks),
-            pages=len(document.pages),
-            redactions=redactions,
-            document_id=document_id,
+            source=item.source,
+            status=item.status,
+            chunks=len(item.chunks),
+            pages=len(item.document.pages),
+            redactions=item.redactions,
+            document_id=item.document_id,
         )
 
-    def _prepare(
-        self,
-        document: LoadedDocument,
-        document_id: str,
-        source: str,
-        content_hash: str,
-        timings: dict[str, float],
+    def _chunks_of(
+        self, item: _Admitted, redacted: Sequence[Redaction], timings: dict[str, float]
     ) -> tuple[list[Chunk], Counter[str]]:
-        with _timed(timings, "redact"):
-            redacted = self._redactor.redact_pages([page.text for page in document.pages])
+        document, document_id, source, content_hash = item.document, item.document_id, item.source, item.content_hash
         redactions: Counter[str] = Counter()
         for redaction in redacted:
             redactions.update(redaction.counts)
@@ -334,6 +430,11 @@ class IngestionPipeline:
             reason,
         )
 
+    def _fail_admitted(self, collection: str, item: _Admitted, reason: str) -> FileOutcome:
+        return self._fail_bytes(
+            collection, item.document_id, item.root, item.source, item.path, item.content_hash, reason
+        )
+
     def _fail_bytes(
         self,
         collection: str,
@@ -373,6 +474,31 @@ class IngestionPipeline:
         removed = self._delete_chunks(entry.collection, entry.document_id)
         self._ledger.remove(entry.collection, entry.document_id)
         return FileOutcome(source=entry.source, status="forgotten", chunks=removed, document_id=entry.document_id)
+
+
+@dataclass
+class _Admitted:
+    """A loaded document on its way through the batched stages; ``failure`` once it cannot go on."""
+
+    document_id: str
+    root: str
+    source: str
+    path: str
+    content_hash: str
+    status: str
+    document: LoadedDocument = field(default_factory=lambda: LoadedDocument(kind="", pages=[]))
+    chunks: list[Chunk] = field(default_factory=list)
+    redactions: Counter[str] = field(default_factory=Counter)
+    embeddings: npt.NDArray[np.float32] | None = None
+    failure: str | None = None
+
+
+def _unexpected(exc: Exception, source: str) -> str:
+    """Log an unexpected error with its traceback; the one-line reason recorded for the file."""
+    if isinstance(exc, StoreError):
+        raise exc  # the store being down is the run's failure, not the file's
+    logger.error("unexpected error while ingesting %s", source, exc_info=exc)
+    return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
 
 
 @contextmanager

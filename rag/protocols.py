@@ -41,6 +41,12 @@ class Redactor(Protocol):
         """Redact the pages of one document with placeholders consistent across all of them."""
         ...
 
+    def redact_documents(
+        self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
+    ) -> list[list[Redaction]]:
+        """Redact several documents at once: the same output as ``redact_pages`` on each."""
+        ...
+
 
 @runtime_checkable
 class VectorStore(Protocol):

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=24, ge=0)
 
     embed_batch_size: int = Field(default=32, ge=1)
+    ingest_group_documents: int = Field(
+        default=16, ge=1, description="Documents redacted and embedded together during ingestion."
+    )
+    ingest_group_pages: int = Field(default=64, ge=1, description="A group closes once it holds this many pages.")
 
     # Store.
     chroma_url: str | None = Field(default=None, description="Chroma server URL; default: embedded store.")
@@ -89,7 +93,7 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(
         default=None,
-        description="OpenAI-compatible server (llama.cpp server, vLLM) to generate with instead of the in-process model.",
+        description="OpenAI-compatible server (llama.cpp server, vLLM) to generate with, not the in-process model.",
     )
     llm_api_key: str | None = Field(default=None, description="Bearer key for that server, if it wants one.")
     llm_model_name: str = Field(default="enclave", description="The model name sent to that server.")
