@@ -18,6 +18,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from ingest.language import detect_language
 from ingest.names import (
     ContextualNameRecognizer,
+    CuedNameRecognizer,
     GivenNameRecognizer,
     coordinated_names,
     drop_common_word_names,
@@ -155,9 +156,12 @@ class PresidioRedactor:
         extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
         # Common words of every configured language: a given name that is also one ("Will") needs more.
         vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))
+        # Cues admit single unknown words, so nouns count as common words there ("Bot:", "Date:").
+        with_nouns = vocabulary.union(*(vocabulary_of(nlp, ("noun",)) for nlp in pipelines.values()))
         for language in self.languages:
             extra.append(ContextualNameRecognizer(language))
             extra.append(GivenNameRecognizer(language, vocabulary))
+            extra.append(CuedNameRecognizer(language, with_nouns))
             extra.extend(pattern_recognizers(language))
             if language != "en":
                 extra.extend(generic_recognizers(language))

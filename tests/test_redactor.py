@@ -104,3 +104,30 @@ def test_documents_redacted_together_match_one_by_one(redactor: Any) -> None:
     # Placeholders are numbered per document: each document starts again at _1.
     assert "<PERSON_1>" in together[0][0].text and "<PERSON_1>" in together[1][0].text
     assert together[1][0].language == "fr" and together[0][0].language == "en"
+
+
+CUED = [
+    ("I would like to add my niece Ottoline to the policy.", "Ottoline"),
+    ("Zorvath lives in Leeds and works for a bakery.", "Zorvath"),
+    ("Quorvane, can you resend the form?", "Quorvane"),
+    ("Farrowin: I disagree with the estimate.\nMarta: Why?", "Farrowin"),
+    ("Please list Brannoch as a beneficiary.", "Brannoch"),
+    ("The manager shouted at Teodrin in the meeting.", "Teodrin"),
+]
+
+
+def test_names_in_places_only_a_person_fills_are_redacted(redactor: Any) -> None:
+    for text, name in CUED:
+        assert name not in redactor.redact(text).text, text
+
+
+def test_common_words_in_those_places_are_kept(redactor: Any) -> None:
+    kept = [
+        "Date: 2020-06-20 14:11:22",
+        "Bot: Where would you like this delivered?",
+        "Mission Statement: we serve our members.",
+        "Marketing is very busy this quarter.",
+        "Thanks, can you check the invoice?",
+    ]
+    for text in kept:
+        assert redactor.redact(text).text == text
