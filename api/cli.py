@@ -240,6 +240,84 @@ def documents(
     out.print(table)
 
 
+@app.command()
+def check(
+    collection: CollectionOption = None,
+    fix: Annotated[
+        bool, typer.Option("--repair", help="Delete orphans and re-queue damaged documents for the next ingest.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+) -> None:
+    """Check that the ledger, the vector store and the lexical index agree (exit 1 if they do not).
+
+    Finds vectors and lexical rows no ingested document accounts for, documents whose chunks are
+    missing, and documents left pending by an interrupted run. With --repair (under the writer lock)
+    orphans are deleted and damaged documents marked pending, so the next `enclave ingest` redoes them.
+    """
+    from ingest.check import check_consistency, repair
+    from ingest.ledger import Ledger
+    from ingest.lock import store_write_lock
+    from rag.components import open_store
+    from rag.lexical import LexicalIndex
+    from rag.store import validate_collection_name
+
+    settings = _settings()
+    try:
+        if collection is not None:
+            validate_collection_name(collection)
+        ledger, store = Ledger(settings.ledger_path), open_store(settings)
+        report = check_consistency(ledger, store, settings.lexical_path, collection)
+        repaired = None
+        if fix and not report.consistent:
+            with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+                # Checked again under the lock: an ingest may have finished in between.
+                report = check_consistency(ledger, store, settings.lexical_path, collection)
+                repaired = repair(report, ledger, store, LexicalIndex(settings.lexical_path))
+            after = check_consistency(ledger, store, settings.lexical_path, collection)
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        payload: dict[str, Any] = {"report": report.to_dict()}
+        if repaired is not None:
+            payload["repair"] = repaired.to_dict()
+            payload["after_repair"] = after.to_dict()
+        out.print_json(json.dumps(payload))
+    else:
+        _print_check_report(report)
+        if repaired is not None:
+            out.print(
+                f"repaired: {repaired.vectors_deleted} vectors and {repaired.lexical_rows_deleted} lexical rows "
+                f"deleted; {len(repaired.requeued)} documents queued for the next `enclave ingest`"
+            )
+    if repaired is not None:
+        if not after.consistent_but_queued:
+            raise typer.Exit(code=1)
+    elif not report.consistent:
+        raise typer.Exit(code=1)
+
+
+def _print_check_report(report: Any) -> None:
+    out.print(
+        f"{report.documents} documents in {len(report.collections)} collections ({report.done} done, "
+        f"{report.failed} failed); {report.vectors} vectors, {report.lexical_rows} lexical rows"
+    )
+    if report.consistent:
+        out.print("[green]consistent[/]: the ledger, the vector store and the lexical index agree")
+        return
+    for orphans in report.orphans:
+        out.print(
+            f"[red]orphan[/] {orphans.collection}/{orphans.document_id}: {len(orphans.vector_ids)} vectors, "
+            f"{len(orphans.lexical_ids)} lexical rows that no ingested document accounts for"
+        )
+    for problem in report.documents_with_problems:
+        out.print(
+            f"[red]{problem.problem}[/] {problem.collection}/{problem.source}: ledger {problem.status} with "
+            f"{problem.expected} chunks; {problem.vectors} vectors, {problem.lexical} lexical rows",
+            highlight=False,
+        )
+    out.print("run `enclave check --repair`, then `enclave ingest` on the same folders")
+
+
 def _answer_services(settings: Settings) -> tuple[Any, Any]:
     """The answer and ticket services, for CLI verbs that do not start a server."""
     from api.services import Services
@@ -619,6 +697,100 @@ def _print_redaction_report(summary: dict[str, Any]) -> None:
     kept = ", ".join(f"{name} ({row['tokens']} tokens)" for name, row in summary["not_redacted_by_design"].items())
     if kept:
         out.print(f"Not redacted by design, counted neither way: {kept}")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    corpus: Annotated[Path, typer.Option("--corpus", exists=True, dir_okay=False, help="BEIR corpus.jsonl.")],
+    queries: Annotated[Path, typer.Option("--queries", exists=True, dir_okay=False, help="BEIR queries.jsonl.")],
+    qrels: Annotated[
+        Path, typer.Option("--qrels", exists=True, dir_okay=False, help="BEIR qrels TSV, with a header line.")
+    ],
+    collection: Annotated[
+        str, typer.Option("--collection", "-c", help="Collection to ingest the corpus into.")
+    ] = "beir",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", file_okay=False, help="Keep the evaluation's store here (default: a temporary one)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+) -> None:
+    """nDCG@10, recall@10 and recall@100 of dense, lexical and fused search on a BEIR-layout data set.
+
+    Each corpus entry is ingested as one document through the real pipeline (redaction on) into a data
+    dir of the evaluation's own, never ENCLAVE_DATA_DIR's store; each query is redacted and searched at
+    depth 100, a document ranking where its best chunk does. See rag/retrieval_eval.py.
+    """
+    import tempfile
+    from contextlib import ExitStack
+
+    from ingest.components import build_pipeline, build_redactor
+    from ingest.lock import store_write_lock
+    from rag.components import load_embedder, open_store
+    from rag.retrieval_eval import DEPTH, evaluate, load_beir
+    from rag.retriever import HybridRetriever
+    from rag.store import validate_collection_name
+
+    settings = _settings()
+    if data_dir is not None and data_dir.resolve() == settings.data_dir.resolve():
+        console.print(
+            "[bold red]error:[/] --data-dir must not be ENCLAVE_DATA_DIR: the evaluation keeps off your store"
+        )
+        raise typer.Exit(code=2)
+    with ExitStack() as stack:
+        where = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="enclave-eval-")))
+        # Local vectors too: a configured Chroma server is the user's store as well.
+        eval_settings = load_settings(data_dir=where, chroma_url=None, chroma_token=None)
+        try:
+            validate_collection_name(collection)
+            dataset = load_beir(corpus, queries, qrels)
+            with console.status("Loading models..."):
+                redactor = build_redactor(settings)
+                # Models come from the user's settings (and model cache): the evaluation measures them.
+                embedder = load_embedder(settings)
+                store = open_store(eval_settings)
+            pipeline = build_pipeline(eval_settings, redactor=redactor, embedder=embedder, store=store)
+            retriever = HybridRetriever(embedder, store, pipeline.lexical, candidates=DEPTH)
+            lock = store_write_lock(eval_settings.lock_path, eval_settings.lock_timeout_seconds)
+            with lock, _progress() as progress:
+                ingesting = progress.add_task("ingesting", total=len(dataset.corpus), current="")
+                searching = progress.add_task("searching", total=len(dataset.judged_queries()), current="")
+                report = evaluate(
+                    dataset,
+                    ingester=pipeline,
+                    searcher=retriever,
+                    redactor=redactor,
+                    collection=collection,
+                    on_entry=lambda: progress.advance(ingesting),
+                    on_query=lambda: progress.advance(searching),
+                )
+        except EnclaveError as exc:
+            raise _fail(exc) from exc
+    summary = report.to_json()
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    table = Table(
+        title=f"Retrieval on {summary['corpus']} documents, {summary['judged_queries']} judged queries "
+        f"(ingested in {summary['ingest_seconds']} s)"
+    )
+    table.add_column("mode")
+    for column in ("nDCG@10", "recall@10", "recall@100", "search s"):
+        table.add_column(column, justify="right")
+    for mode, scores in summary["modes"].items():
+        name = "fused (hybrid)" if mode == "hybrid" else f"{mode} only"
+        table.add_row(
+            name,
+            f"{scores['ndcg@10']:.4f}",
+            f"{scores['recall@10']:.4f}",
+            f"{scores['recall@100']:.4f}",
+            f"{scores['seconds']:.2f}",
+        )
+    out.print(table)
+    for corpus_id, reason in summary["failed"].items():
+        out.print(f"[yellow]not ingested:[/] {corpus_id}: {reason}", highlight=False)
 
 
 def main() -> None:

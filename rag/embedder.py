@@ -1,32 +1,70 @@
-"""Sentence-transformers embeddings from a local model folder."""
+"""Sentence-transformers embeddings from a local model folder, computed by torch (fp32) or ONNX Runtime (int8)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from rag.errors import ConfigurationError
+
+Backend = Literal["torch", "onnx-int8"]
+
+
+class _Encoder(Protocol):
+    dimension: int
+    max_seq_length: int
+    tokenizer: Any
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]: ...
+
 
 class SentenceTransformerEmbedder:
-    """Embeds with a local sentence-transformers model; also the tokenizer that bounds chunks."""
+    """Embeds with a local sentence-transformers model; also the tokenizer that bounds chunks.
 
-    def __init__(self, folder: Path, batch_size: int = 32) -> None:
-        from sentence_transformers import SentenceTransformer
+    With ``onnx_model`` (an int8 export of the same folder, see rag/onnx_export.py) the vectors come from
+    ONNX Runtime instead of torch; tokenizer, truncation, pooling and normalization stay the model's own.
+    """
 
-        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-        self._batch_size = batch_size
-        self.dimension: int = int(self._model.get_embedding_dimension() or 0)
+    def __init__(self, folder: Path, batch_size: int = 32, onnx_model: Path | None = None) -> None:
+        self.backend: Backend = "torch" if onnx_model is None else "onnx-int8"
+        self._encoder: _Encoder = (
+            _TorchEncoder(folder, batch_size) if onnx_model is None else _OnnxEncoder(folder, onnx_model, batch_size)
+        )
+        self.dimension: int = self._encoder.dimension
         # The model truncates beyond this many tokens, special tokens included.
-        self.max_tokens: int = int(self._model.max_seq_length or 256) - 2
-        self._tokenizer = self._model.tokenizer
+        self.max_tokens: int = self._encoder.max_seq_length - 2
+        self._tokenizer = self._encoder.tokenizer
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encoder.encode(list(texts))
+
+    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        return [[(int(a), int(b)) for a, b in offsets] for offsets in encoded["offset_mapping"]]
+
+
+class _TorchEncoder:
+    def __init__(self, folder: Path, batch_size: int) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        self._batch_size = batch_size
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.max_seq_length = int(self._model.max_seq_length or 256)
+        self.tokenizer = self._model.tokenizer
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         vectors = self._model.encode(
-            list(texts),
+            texts,
             batch_size=self._batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -34,8 +72,88 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return [[(int(a), int(b)) for a, b in offsets] for offsets in encoded["offset_mapping"]]
+
+class _OnnxEncoder:
+    """The transformer in ONNX Runtime; the folder's tokenizer and pooling settings around it."""
+
+    def __init__(self, folder: Path, model: Path, batch_size: int) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        self._pooling = _pooling_mode(folder)
+        config = _read_json(folder / "sentence_bert_config.json")
+        self._lower_case = bool(config.get("do_lower_case", False))
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self.max_seq_length = int(config.get("max_seq_length") or min(self.tokenizer.model_max_length, 512))
+        options = ort.SessionOptions()
+        # Idle worker threads would otherwise spin between batches, taking CPU from the redactor and the LLM.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._inputs = [item.name for item in self._session.get_inputs()]
+        self._batch_size = batch_size
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        if self._lower_case:
+            texts = [text.lower() for text in texts]
+        # Longest first, as sentence-transformers batches, so that a batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        result = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            encoded = self.tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_seq_length,
+                return_tensors="np",
+            )
+            feeds = {name: np.asarray(encoded[name], dtype=np.int64) for name in self._inputs}
+            hidden = self._session.run(None, feeds)[0]
+            result[batch] = _pool(hidden, feeds["attention_mask"], self._pooling)
+        norms = np.linalg.norm(result, axis=1, keepdims=True)
+        return np.asarray(result / np.clip(norms, 1e-12, None), dtype=np.float32)
+
+
+_POOLING_KEYS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max"}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _pooling_mode(folder: Path) -> str:
+    """The folder's pooling, if it is one this backend reproduces: Transformer, Pooling, optional Normalize."""
+    modules = json.loads((folder / "modules.json").read_text("utf-8")) if (folder / "modules.json").is_file() else []
+    kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(kind != "Normalize" for kind in kinds[2:]):
+        raise ConfigurationError(
+            f"the onnx-int8 embedder runs Transformer + Pooling (+ Normalize) models; {folder} has "
+            f"{', '.join(kinds) or 'no modules.json'}: set ENCLAVE_EMBEDDER_BACKEND=torch"
+        )
+    pooling = _read_json(folder / modules[1]["path"] / "config.json")
+    if pooling.get("pooling_mode") in ("mean", "cls", "max"):  # the single-key form of newer configs
+        return str(pooling["pooling_mode"])
+    chosen = [mode for key, mode in _POOLING_KEYS.items() if pooling.get(key)]
+    others = [
+        key for key, value in pooling.items() if key.startswith("pooling_mode") and value and key not in _POOLING_KEYS
+    ]
+    if len(chosen) != 1 or others:
+        raise ConfigurationError(
+            f"the onnx-int8 embedder supports one of mean, cls or max pooling; {folder} asks for {pooling}: "
+            "set ENCLAVE_EMBEDDER_BACKEND=torch"
+        )
+    return chosen[0]
+
+
+def _pool(hidden: npt.NDArray[np.float32], mask: npt.NDArray[np.int64], mode: str) -> npt.NDArray[np.float32]:
+    if mode == "cls":
+        return hidden[:, 0]
+    weights = mask[..., None].astype(np.float32)
+    if mode == "max":
+        return np.where(weights > 0, hidden, -1e9).max(axis=1)
+    return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)

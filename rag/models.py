@@ -22,6 +22,11 @@ def embedder_folder(settings: Settings) -> Path:
     return folder
 
 
+def embedder_onnx_cache(settings: Settings) -> Path:
+    """Where int8 ONNX exports of embedding models are kept, one folder per model content digest."""
+    return settings.models_dir / "embedder-onnx-int8"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

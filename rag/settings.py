@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Documents redacted and embedded together during ingestion."
     )
     ingest_group_pages: int = Field(default=64, ge=1, description="A group closes once it holds this many pages.")
+    embedder_backend: Literal["torch", "onnx-int8"] = Field(
+        default="torch",
+        description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model, "
+        "made once into the data dir's model cache.",
+    )
 
     # Store.
     chroma_url: str | None = Field(default=None, description="Chroma server URL; default: embedded store.")

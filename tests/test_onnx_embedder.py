@@ -1,0 +1,181 @@
+"""The int8 ONNX embedder: exported offline once into the data dir, close to torch, usable by the pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rag.onnx_export
+from rag.components import load_embedder
+from rag.embedder import SentenceTransformerEmbedder
+from rag.errors import ConfigurationError
+from rag.models import embedder_folder, embedder_onnx_cache
+from rag.settings import Settings, load_settings
+
+from .conftest import REPO, make_pipeline, small_folder
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="session")
+def onnx_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return load_settings(data_dir=tmp_path_factory.mktemp("onnx-data"), embedder_backend="onnx-int8")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(onnx_settings: Settings) -> tuple[SentenceTransformerEmbedder, float]:
+    """Exported into an empty cache (outbound sockets are blocked for the whole session: offline)."""
+    began = time.perf_counter()
+    embedder = load_embedder(onnx_settings)
+    return embedder, time.perf_counter() - began
+
+
+def _passages() -> list[str]:
+    corpus = REPO / "tests" / "data" / "beir_sample" / "corpus.jsonl"
+    return [json.loads(line)["text"] for line in corpus.read_text("utf-8").splitlines()]
+
+
+def test_export_lands_in_the_data_dirs_model_cache(
+    onnx_settings: Settings, onnx_embedder: tuple[SentenceTransformerEmbedder, float]
+) -> None:
+    embedder, seconds = onnx_embedder
+    assert embedder.backend == "onnx-int8"
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    exports = list(embedder_onnx_cache(onnx_settings).glob("*/model.onnx"))
+    assert len(exports) == 1
+    assert exports[0].parent.is_relative_to(onnx_settings.data_dir / "models")
+    info = json.loads((exports[0].parent / "export.json").read_text("utf-8"))
+    assert info["recipe"] == rag.onnx_export.RECIPE
+    assert info["source"] == str(embedder_folder(onnx_settings))
+    # Only the finished export is left: no temporary folder, no fp32 intermediate.
+    assert sorted(p.name for p in exports[0].parent.iterdir()) == ["export.json", "model.onnx"]
+    assert not [p for p in embedder_onnx_cache(onnx_settings).iterdir() if p.name.startswith(".")]
+    print(f"export and load: {seconds:.1f} s")
+
+
+def test_second_load_reuses_the_export(
+    onnx_settings: Settings, onnx_embedder: tuple[SentenceTransformerEmbedder, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = next(embedder_onnx_cache(onnx_settings).glob("*/model.onnx"))
+    before = model.stat().st_mtime_ns
+
+    def no_export(folder: Path, out: Path) -> None:
+        raise AssertionError("exported again although the cache holds this model")
+
+    monkeypatch.setattr(rag.onnx_export, "export_int8", no_export)
+    again = load_embedder(onnx_settings)
+    assert model.stat().st_mtime_ns == before
+    text = ["The nightly backup starts at 01:30."]
+    assert np.allclose(again.embed(text), onnx_embedder[0].embed(text))
+
+
+def test_cache_key_follows_the_folder_contents(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}", "utf-8")
+    (folder / "weights.bin").write_bytes(b"\x00" * 64)
+    first = rag.onnx_export.folder_digest(folder)
+    assert rag.onnx_export.folder_digest(folder) == first
+    (folder / "weights.bin").write_bytes(b"\x01" + b"\x00" * 63)
+    assert rag.onnx_export.folder_digest(folder) != first
+
+
+def test_vectors_agree_with_torch(embedder: Any, onnx_embedder: tuple[SentenceTransformerEmbedder, float]) -> None:
+    onnx = onnx_embedder[0]
+    texts = _passages()
+    if embedder.backend == "onnx-int8":  # the session's embedder is the default; compare with torch itself
+        embedder = SentenceTransformerEmbedder(embedder_folder(Settings()))
+    reference, vectors = embedder.embed(texts), onnx.embed(texts)
+    assert vectors.shape == reference.shape == (len(texts), embedder.dimension)
+    assert onnx.dimension == embedder.dimension
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.mean() > 0.98
+    assert cosines.min() > 0.95
+    # The order of the inputs does not change a vector (batches are sorted by length inside).
+    assert np.allclose(onnx.embed(texts[::-1])[::-1], vectors, atol=1e-5)
+    # Chunks are still bounded by the model's own tokenizer.
+    assert onnx.max_tokens == embedder.max_tokens
+    assert onnx.token_spans(texts[:5]) == embedder.token_spans(texts[:5])
+    assert onnx.embed([]).shape == (0, embedder.dimension)
+
+
+def test_ingest_and_search_with_the_onnx_backend(
+    tmp_path: Path, redactor: Any, onnx_embedder: tuple[SentenceTransformerEmbedder, float]
+) -> None:
+    from rag.retriever import HybridRetriever
+
+    embedder = onnx_embedder[0]
+    pipeline = make_pipeline(tmp_path / "data", redactor, embedder)
+    report = pipeline.ingest_paths([small_folder(tmp_path)], "default")
+    assert report.count("new") == 3 and not report.failures
+    retriever = HybridRetriever(embedder, pipeline.store, pipeline.lexical)
+    hits = retriever.search("When does the nightly backup start?", "default", top_k=3, mode="dense")
+    assert hits[0].source == "procedure.md"
+    assert "01:30" in " ".join(hit.text for hit in hits)
+
+
+def test_models_it_cannot_reproduce_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules), "utf-8")
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}), "utf-8")
+    with pytest.raises(ConfigurationError, match="ENCLAVE_EMBEDDER_BACKEND=torch"):
+        SentenceTransformerEmbedder(folder, onnx_model=tmp_path / "model.onnx")
+    (folder / "modules.json").write_text(json.dumps(modules[:2]), "utf-8")
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"pooling_mode_mean_tokens": False, "pooling_mode_weightedmean_tokens": True}), "utf-8"
+    )
+    with pytest.raises(ConfigurationError, match="pooling"):
+        SentenceTransformerEmbedder(folder, onnx_model=tmp_path / "model.onnx")
+
+
+def test_backend_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("ENCLAVE_EMBEDDER_BACKEND", "onnx-int8")
+    assert Settings().embedder_backend == "onnx-int8"
+    monkeypatch.setenv("ENCLAVE_EMBEDDER_BACKEND", "tensorrt")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+_RACE = """
+import json, sys
+import rag
+import rag.onnx_export as export
+from pathlib import Path
+
+calls = []
+original = export.export_int8
+export.export_int8 = lambda folder, out: (calls.append(1), original(folder, out))[1]
+model = export.cached_int8_model(Path(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"model": str(model), "exported": bool(calls)}))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_export_once(tmp_path: Path) -> None:
+    """Two processes asking for the same export at once: one exports, the other waits and loads it."""
+    import subprocess
+    import sys
+
+    folder, cache = embedder_folder(Settings()), tmp_path / "cache"
+    command = [sys.executable, "-c", _RACE, str(folder), str(cache)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO) for _ in range(2)]
+    results = [json.loads(process.communicate(timeout=600)[0]) for process in processes]
+    assert all(process.returncode == 0 for process in processes)
+    assert sorted(result["exported"] for result in results) == [False, True]
+    assert results[0]["model"] == results[1]["model"]
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == [Path(results[0]["model"]).parent.name]
