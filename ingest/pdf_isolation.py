@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import resource
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -53,6 +54,10 @@ def _shutdown() -> None:
 
 
 atexit.register(_shutdown)
+# A process that is itself a multiprocessing child (a benchmark's measuring process, a test's worker) does
+# not run atexit handlers: it joins its children at exit, and would wait for ever on the idle worker.
+# multiprocessing runs its own finalizers before that join.
+multiprocessing.util.Finalize(None, _shutdown, exitpriority=100)
 
 
 def load_pdf_isolated(data: bytes, max_pages: int, timeout_seconds: float, memory_mb: int) -> LoadedDocument:

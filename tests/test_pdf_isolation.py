@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import resource
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
 from ingest.loaders import PdfLimits, load_bytes
 from rag.errors import UnsupportedDocumentError
 
-from .conftest import SAMPLE_DOCS
+from .conftest import REPO, SAMPLE_DOCS
 
 
 def _pdf(objects: list[bytes]) -> bytes:
@@ -71,3 +74,34 @@ def test_a_decompression_bomb_fails_with_a_reason_and_memory_stays_bounded() -> 
     # The parse happened elsewhere: this process did not grow by the inflated size.
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200
+
+
+CHILD_SCRIPT = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+
+def parse(path):
+    from ingest.pdf_isolation import load_pdf_isolated
+    with open(path, "rb") as handle:
+        return len(load_pdf_isolated(handle.read(), 100, 60, 1024).pages)
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        print(pool.submit(parse, sys.argv[1]).result())
+"""
+
+
+def test_a_multiprocessing_child_that_parsed_a_pdf_exits(tmp_path: Path) -> None:
+    # Such a child runs no atexit handlers and joins its own children: the idle PDF worker must not keep
+    # it (and the pool waiting for it) alive for ever.
+    script = tmp_path / "child.py"
+    script.write_text(CHILD_SCRIPT, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script), str(SAMPLE_DOCS / "hr-policy.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 0
