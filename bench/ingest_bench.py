@@ -5,7 +5,7 @@ data dir, exactly as ``enclave ingest`` builds the pipeline. Each ingestion runs
 of its own, so that its peak RSS and model loading are measured alone. Figures are printed and,
 unless ``--no-append``, appended to docs/benchmarks.md.
 
-Usage: python -m bench.ingest_bench --pages 500 [--pages 1000 ...] [--seed S] [--keep] [--no-append]
+Usage: python -m bench.ingest_bench --pages 500 [--pages 1000 ...] [--naive] [--seed S] [--keep] [--no-append]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,12 +147,23 @@ def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
     return IngestMeasurement(report.to_dict(), model_load_seconds, peak, used)
 
 
-def measure_in_child(corpus_dir: Path, data_dir: Path) -> tuple[IngestMeasurement, float]:
+def measure_naive_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
+    """The naive pipeline (bench/naive_pipeline.py) over ``corpus_dir``; meant to run in a fresh process."""
+    from bench.naive_pipeline import CHUNK_CHARS, measure_naive
+
+    _quiet_logging()
+    report, model_load_seconds, peak = measure_naive(corpus_dir, data_dir)
+    return IngestMeasurement(report, model_load_seconds, peak, {"chunk_chars": str(CHUNK_CHARS)})
+
+
+def measure_in_child(
+    corpus_dir: Path, data_dir: Path, measure: Callable[[Path, Path], IngestMeasurement] = measure_ingest
+) -> tuple[IngestMeasurement, float]:
     """The measurement, and the highest 1-minute load average seen while it ran."""
     peak_load = os.getloadavg()[0]
     # spawn, not fork: the child must not inherit the parent's memory, or its peak RSS would include it.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        future = pool.submit(measure_ingest, corpus_dir, data_dir)
+        future = pool.submit(measure, corpus_dir, data_dir)
         while True:
             try:
                 return future.result(timeout=LOAD_SAMPLE_SECONDS), max(peak_load, os.getloadavg()[0])
@@ -201,14 +212,20 @@ def bench_folder(
     return row_from_measurement(corpus, measurement, peak_load, generated, generation_seconds)
 
 
-def bench_generated(pages: int, seed: int, work_dir: Path) -> BenchRow:
+def bench_generated(pages: int, seed: int, work_dir: Path, naive: bool = False) -> list[BenchRow]:
+    """Enclave's row for a generated corpus, and with ``naive`` the naive pipeline's on the same files."""
     corpus_dir = work_dir / "corpus"
     started = time.perf_counter()
     with console.status(f"generating a corpus of {pages} pages ..."):
         stats = generate_corpus(corpus_dir, pages, seed)
     generation_seconds = time.perf_counter() - started
     console.print(f"generated {stats.summary()} in {generation_seconds:.1f} s")
-    return bench_folder(f"{pages} pages", corpus_dir, work_dir, stats, generation_seconds)
+    rows = [bench_folder(f"{pages} pages", corpus_dir, work_dir, stats, generation_seconds)]
+    if naive:
+        with console.status(f"[bold]{pages} pages[/]: the naive pipeline ..."):
+            measurement, peak_load = measure_in_child(corpus_dir, work_dir / "naive-data", measure_naive_ingest)
+        rows.append(row_from_measurement(f"{pages} pages (naive)", measurement, peak_load, None, 0.0))
+    return rows
 
 
 def make_work_dir(label: str, keep: bool) -> Path:
@@ -218,21 +235,65 @@ def make_work_dir(label: str, keep: bool) -> Path:
     return work_dir
 
 
-def run_all(sizes: Sequence[int], seed: int, keep: bool) -> list[BenchRow]:
+def run_all(sizes: Sequence[int], seed: int, keep: bool, naive: bool = False) -> list[BenchRow]:
     rows: list[BenchRow] = []
     for label, pages in [("sample_docs", None), *((f"{size}p", size) for size in sizes)]:
         work_dir = make_work_dir(label, keep)
         try:
             if pages is None:
-                row = bench_folder("sample_docs/", SAMPLE_DOCS, work_dir)
+                new_rows = [bench_folder("sample_docs/", SAMPLE_DOCS, work_dir)]
             else:
-                row = bench_generated(pages, seed, work_dir)
+                new_rows = bench_generated(pages, seed, work_dir, naive)
         finally:
             if not keep:
                 shutil.rmtree(work_dir, ignore_errors=True)
-        console.print(f"{row.corpus}: {row.pages} pages in {row.ingest_seconds:.1f} s")
-        rows.append(row)
+        for row in new_rows:
+            console.print(f"{row.corpus}: {row.pages} pages in {row.ingest_seconds:.1f} s")
+        rows.extend(new_rows)
     return rows
+
+
+def naive_ratios(rows: Sequence[BenchRow]) -> list[str]:
+    """One line per corpus measured both ways: Enclave's pages/s over the naive pipeline's."""
+    lines = []
+    by_corpus = {row.corpus: row for row in rows}
+    for row in rows:
+        naive = by_corpus.get(f"{row.corpus} (naive)")
+        if naive is not None and naive.pages_per_second:
+            lines.append(
+                f"- {row.corpus}: Enclave {row.pages_per_second:.2f} pages/s against the naive pipeline's "
+                f"{naive.pages_per_second:.2f}: **{row.pages_per_second / naive.pages_per_second:.2f}x**"
+            )
+    return lines
+
+
+def plot_throughput(rows: Sequence[BenchRow], path: Path) -> bool:
+    """Pages/s against corpus size, Enclave and (when measured) the naive pipeline; False with one size."""
+    enclave = [(row.pages, row.pages_per_second) for row in rows if row.generated is not None]
+    naive = [(row.pages, row.pages_per_second) for row in rows if row.corpus.endswith("(naive)")]
+    if len(enclave) < 2 and not naive:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display here
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for label, points in (("Enclave", enclave), ("naive pipeline", naive)):
+        if points:
+            points.sort()
+            axis.plot([p for p, _ in points], [r for _, r in points], marker="o", label=label)
+    axis.set_xscale("log")
+    axis.set_xlabel("corpus size (pages)")
+    axis.set_ylabel("pages per second")
+    axis.set_ylim(bottom=0)
+    axis.set_title("Ingestion throughput against corpus size")
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
 
 
 # -- machine description ----------------------------------------------------------------------------
@@ -384,7 +445,12 @@ def corpus_notes(rows: Sequence[BenchRow], seed: int) -> list[str]:
 
 
 def markdown_section(
-    machine: MachineInfo, command: str, rows: Sequence[BenchRow], seed: int, load_after: tuple[float, float, float]
+    machine: MachineInfo,
+    command: str,
+    rows: Sequence[BenchRow],
+    seed: int,
+    load_after: tuple[float, float, float],
+    plot: str | None = None,
 ) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     libraries = ", ".join(f"{name} {version}" for name, version in machine.libraries.items())
@@ -415,6 +481,18 @@ def markdown_section(
         "",
         markdown_table(STAGE_COLUMNS, [stage_cells(row) for row in rows]),
     ]
+    ratios = naive_ratios(rows)
+    if ratios:
+        lines += [
+            "",
+            "The naive pipeline (`bench/naive_pipeline.py`: pypdf, Presidio's analyzer and anonymizer with their "
+            "defaults once per document, 800-character chunks, `encode` and Chroma `add` per document) on the same "
+            "files in the same run:",
+            "",
+            *ratios,
+        ]
+    if plot:
+        lines += ["", f"![Ingestion throughput against corpus size]({plot})"]
     failures = [f"- {row.corpus}: {failure}" for row in rows for failure in row.failures]
     if failures:
         lines += ["", "Failed files:", "", *failures]
@@ -437,6 +515,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora and data dirs")
+    parser.add_argument(
+        "--naive", action="store_true", help="also run the naive pipeline on each generated corpus, for the ratio"
+    )
     parser.add_argument("--no-append", action="store_true", help=f"do not append to {BENCHMARKS_FILE.name}")
     return parser.parse_args(argv)
 
@@ -448,10 +529,16 @@ def main(argv: Sequence[str] | None = None) -> list[BenchRow]:
     machine = machine_info()
     if machine.load_before[0] > BUSY_LOAD_AVERAGE:
         console.print(f"[yellow]load average {format_load(machine.load_before)}: other work is running[/]")
-    rows = run_all(args.pages or [500], args.seed, args.keep)
+    rows = run_all(args.pages or [500], args.seed, args.keep, args.naive)
     print_tables(rows)
+    for line in naive_ratios(rows):
+        console.print(line)
     if not args.no_append:
-        append_section(BENCHMARKS_FILE, markdown_section(machine, command, rows, args.seed, os.getloadavg()))
+        plot: str | None = f"ingest-throughput-{datetime.now(UTC).strftime('%Y%m%d-%H%M')}.png"
+        if not plot_throughput(rows, BENCHMARKS_FILE.parent / str(plot)):
+            plot = None
+        section = markdown_section(machine, command, rows, args.seed, os.getloadavg(), plot)
+        append_section(BENCHMARKS_FILE, section)
         console.print(f"appended to {BENCHMARKS_FILE.relative_to(REPO_ROOT)}")
     return rows
 

@@ -12,7 +12,12 @@ prompts are then run by plain llama-cpp-python (one ``Llama`` over the same GGUF
 would write it) in this process, so the ratio is on the page. The server's resident memory is read
 from /proc.
 
-Usage: python -m bench.query_bench [--sizes 1000 10000 100000] [--queries 200] [--no-append]
+Concurrency: with ``--clients 1 4 16``, that many clients ask at once (each its own questions, cycled),
+through the same server; each level records TTFT p50/p95, the decode rate, answers per minute and the
+503 answers the generation queue gives beyond its capacity. A PNG of latency against concurrency is
+written to docs/ beside the figures.
+
+Usage: python -m bench.query_bench [--sizes 1000 10000 100000] [--queries 200] [--clients 1 4 16] [--no-append]
 """
 
 from __future__ import annotations
@@ -214,6 +219,94 @@ def ask_streaming(port: int, question: str) -> tuple[float, dict[str, Any]]:
     return first, answer
 
 
+@dataclass(frozen=True)
+class ConcurrencyRow:
+    clients: int
+    requests: int
+    answered: int
+    busy_503: int
+    ttft_p50_s: float
+    ttft_p95_s: float
+    tokens_per_second: float
+    answers_per_minute: float
+
+
+def ask_for_concurrency(port: int, question: str) -> tuple[int, float, float]:
+    """(HTTP status, seconds to the first token, decode tokens/s) of one streamed question."""
+    import httpx
+
+    started = time.perf_counter()
+    with httpx.stream(
+        "POST", f"http://127.0.0.1:{port}/v1/ask?stream=true", json={"question": question}, timeout=600
+    ) as response:
+        if response.status_code != 200:
+            response.read()
+            return response.status_code, 0.0, 0.0
+        first, event, rate = 0.0, "", 0.0
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                if event == "token" and not first:
+                    first = time.perf_counter() - started
+                elif event == "answer":
+                    rate = float(json.loads(line[6:]).get("timings", {}).get("tokens_per_second", 0.0))
+    return 200, first or time.perf_counter() - started, rate
+
+
+def measure_concurrency(port: int, levels: Sequence[int], asked: Sequence[str]) -> list[ConcurrencyRow]:
+    """Each level: ``clients`` threads, two questions each, all started together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = []
+    for clients in levels:
+        jobs = [asked[i % len(asked)] for i in range(2 * clients)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            results = list(pool.map(lambda q: ask_for_concurrency(port, q), jobs))
+        elapsed = time.perf_counter() - started
+        answered = [r for r in results if r[0] == 200]
+        busy = sum(1 for r in results if r[0] == 503)
+        ttfts = [r[1] for r in answered] or [0.0]
+        rates = [r[2] for r in answered if r[2] > 0]
+        rows.append(
+            ConcurrencyRow(
+                clients=clients,
+                requests=len(jobs),
+                answered=len(answered),
+                busy_503=busy,
+                ttft_p50_s=percentile(ttfts, 50),
+                ttft_p95_s=percentile(ttfts, 95),
+                tokens_per_second=statistics.mean(rates) if rates else 0.0,
+                answers_per_minute=60 * len(answered) / elapsed,
+            )
+        )
+        console.print(f"{clients} clients: {len(answered)} answered, {busy} busy (503) in {elapsed:.0f} s")
+    return rows
+
+
+def plot_concurrency(rows: Sequence[ConcurrencyRow], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display here
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    clients = [row.clients for row in rows]
+    axis.plot(clients, [row.ttft_p50_s for row in rows], marker="o", label="TTFT p50")
+    axis.plot(clients, [row.ttft_p95_s for row in rows], marker="o", label="TTFT p95")
+    axis.set_xscale("log", base=2)
+    axis.set_xticks(clients, [str(c) for c in clients])
+    axis.set_xlabel("concurrent clients")
+    axis.set_ylabel("seconds to first token (answered requests)")
+    axis.set_title("Answer latency against concurrency (/v1/ask, streamed)")
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
 def rss_mib(pid: int) -> tuple[float, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -258,7 +351,9 @@ def plain_llama(prompts: Sequence[tuple[str, Sequence[str], int]]) -> Generation
     )
 
 
-def measure_generation(count: int, port: int) -> tuple[list[GenerationRow], tuple[float, float]]:
+def measure_generation(
+    count: int, port: int, levels: Sequence[int] = ()
+) -> tuple[list[GenerationRow], tuple[float, float], list[ConcurrencyRow]]:
     import rag  # noqa: F401
     from rag.prompts import answer_prompt
     from rag.settings import load_settings
@@ -284,6 +379,7 @@ def measure_generation(count: int, port: int) -> tuple[list[GenerationRow], tupl
                 ]
                 prompt = answer_prompt(answer["question"], hits)
                 prompts.append((prompt.text, prompt.stop, settings.llm_max_tokens))
+            concurrency = measure_concurrency(port, levels, asked) if levels else []
             memory = rss_mib(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
@@ -296,7 +392,7 @@ def measure_generation(count: int, port: int) -> tuple[list[GenerationRow], tupl
         statistics.mean(rates),
         statistics.mean(lengths),
     )
-    return [api, plain_llama(prompts)], memory
+    return [api, plain_llama(prompts)], memory, concurrency
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -318,6 +414,31 @@ def generation_cells(row: GenerationRow) -> list[str]:
 
 
 LATENCY_COLUMNS = ("Chunks", "Mode", "p50 (ms)", "p95 (ms)", "p99 (ms)")
+CONCURRENCY_COLUMNS = (
+    "Clients",
+    "Requests",
+    "Answered",
+    "503 (queue full)",
+    "TTFT p50 (s)",
+    "TTFT p95 (s)",
+    "Tokens/s (mean)",
+    "Answers/min",
+)
+
+
+def concurrency_cells(row: ConcurrencyRow) -> list[str]:
+    return [
+        str(row.clients),
+        str(row.requests),
+        str(row.answered),
+        str(row.busy_503),
+        f"{row.ttft_p50_s:.2f}",
+        f"{row.ttft_p95_s:.2f}",
+        f"{row.tokens_per_second:.1f}",
+        f"{row.answers_per_minute:.1f}",
+    ]
+
+
 GENERATION_COLUMNS = ("Runner", "Questions", "Prompt tokens (mean)", "TTFT p50 (s)", "TTFT p95 (s)", "Tokens/s (mean)")
 
 
@@ -343,6 +464,8 @@ def markdown_section(
     memory: tuple[float, float] | None,
     load_after: tuple[float, float, float],
     machine: Any,
+    concurrency: Sequence[ConcurrencyRow] = (),
+    plot: str | None = None,
 ) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     libraries = ", ".join(f"{name} {version}" for name, version in machine.libraries.items())
@@ -378,6 +501,17 @@ def markdown_section(
         if memory:
             lines.append(f"- Server resident memory after the run: {memory[0]:.0f} MiB (peak {memory[1]:.0f} MiB).")
         lines += ["", markdown_table(GENERATION_COLUMNS, [generation_cells(r) for r in generation])]
+    if concurrency:
+        lines += [
+            "",
+            "- Concurrency: N clients ask at once, two questions each, through the same server (one model, one "
+            "generation at a time; `ENCLAVE_GENERATION_QUEUE_SIZE` requests may wait, the rest get 503 with "
+            "Retry-After). TTFT is over the answered requests, waiting in the queue included.",
+            "",
+            markdown_table(CONCURRENCY_COLUMNS, [concurrency_cells(r) for r in concurrency]),
+        ]
+        if plot:
+            lines += ["", f"![Answer latency against concurrency]({plot})"]
     return "\n".join(lines) + "\n"
 
 
@@ -388,15 +522,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200, help="timed queries per size and mode")
     parser.add_argument("--questions", type=int, default=34, help="questions asked for the generation figures")
     parser.add_argument("--port", type=int, default=8765, help="loopback port for the server")
+    parser.add_argument("--clients", type=int, nargs="*", default=[], help="concurrency levels, e.g. 1 4 16")
     parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks.md")
     args = parser.parse_args(arguments)
     command = shlex.join(["python", "-m", "bench.query_bench", *arguments])
     machine = machine_info()
     latency, base = measure_retrieval(args.sizes, args.queries) if args.sizes else ([], 0)
-    generation, memory = measure_generation(args.questions, args.port) if args.questions else ([], None)
+    generation: list[GenerationRow] = []
+    memory: tuple[float, float] | None = None
+    concurrency: list[ConcurrencyRow] = []
+    if args.questions:
+        generation, memory, concurrency = measure_generation(args.questions, args.port, args.clients)
     print_tables(latency, generation)
+    plot = None
+    if concurrency and not args.no_append:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        plot = f"latency-vs-concurrency-{stamp}.png"
+        plot_concurrency(concurrency, BENCHMARKS_FILE.parent / plot)
     if not args.no_append:
-        section = markdown_section(command, latency, base, args.queries, generation, memory, os.getloadavg(), machine)
+        section = markdown_section(
+            command, latency, base, args.queries, generation, memory, os.getloadavg(), machine, concurrency, plot
+        )
         append_section(BENCHMARKS_FILE, section)
         console.print(f"appended to {BENCHMARKS_FILE.relative_to(REPO_ROOT)}")
 
