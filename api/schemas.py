@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_PAGE_NUMBER = 10**9
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -13,8 +15,9 @@ class _Strict(BaseModel):
 
 class Filters(_Strict):
     source: str | None = Field(default=None, description="Only chunks of this source path.")
-    page_min: int | None = Field(default=None, ge=1)
-    page_max: int | None = Field(default=None, ge=1)
+    # Bounded: numbers past SQLite's and Chroma's 64-bit integers were a 500 (found by fuzzing).
+    page_min: int | None = Field(default=None, ge=1, le=MAX_PAGE_NUMBER)
+    page_max: int | None = Field(default=None, ge=1, le=MAX_PAGE_NUMBER)
 
 
 class SearchRequest(Filters):

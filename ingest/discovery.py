@@ -22,6 +22,9 @@ class SourceFile:
             self.path.resolve().relative_to(self.root.resolve())
         except ValueError:
             return False
+        except (RuntimeError, OSError):
+            # A link loop leads nowhere, so not out of the root: listed, it fails on reading with its reason.
+            return True
         return True
 
 

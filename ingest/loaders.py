@@ -49,7 +49,10 @@ def sniff_kind(data: bytes, suffix: str) -> str:
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) first; otherwise the encoding charset-normalizer finds."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # an odd byte count or a lone surrogate: truncated or not UTF-16
+            raise UnsupportedDocumentError("text marked as UTF-16 that is not valid UTF-16 (truncated?)") from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

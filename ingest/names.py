@@ -24,7 +24,8 @@ from typing import Any
 import regex
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-_CAP = r"\p{Lu}[\p{Ll}\p{M}'’-]+"
+# A capitalized word, hyphenated or with an apostrophe: "Jean-Luc", "O'Neil", "Smith-Jones" (never ending in "-").
+_CAP = r"\p{Lu}[\p{Ll}\p{M}'’]+(?:[-'’]\p{Lu}?[\p{Ll}\p{M}'’]+)*"
 _PARTICLES = "de|du|van|von|der|den|ten|ter|le|la|di|da|dos|del|della|bin|ibn|al"
 _NAME = rf"{_CAP}(?:[ \t]+(?:(?:{_PARTICLES})[ \t]+)?{_CAP}){{0,2}}"
 TITLES = (
@@ -74,8 +75,9 @@ _NAME_PHRASES = (
 _PHRASED = regex.compile(
     rf"\b(?:{_NAME_PHRASES})[ \t]*[,:]?[ \t]+(?:(?:{'|'.join(TITLES)})\.?[ \t]+)?"
     rf"(?P<name>(?>{_CAP}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_CAP}){{0,2}}))"
-    # "Hello Billing team": a name ends where the greeting does, not before a common noun.
-    r"(?![ \t]+\p{Ll})"
+    # "Hello Billing team": a name ends where the greeting does, not before a common noun; and a word
+    # before a placeholder is what stood before a name ("Thanks, Contact <PERSON_1>"), not one.
+    r"(?![ \t]+\p{Ll})(?![ \t]*<\p{Lu})"
 )
 # After "name:" or "name is" a form often holds the name in lower case: "name: hyuuma t. maida".
 _LOWER_NAME = r"[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+"
@@ -203,6 +205,8 @@ _CUES = {
         ),
     ],
 }
+# A display name before an address in angle brackets, as mail headers and signatures write it.
+_DISPLAY_NAME = regex.compile(rf"{_CUE_NAME}[ \t]*<[^<>@\s]+@[^<>\s]+>")
 # A speaker's label at a line's start ("Ubul: What a wife."): forms write "Date:" or "Bot:" there too, so
 # no word of the language counts there, not even one a name list holds ("Bot" is a given name somewhere).
 _SPEAKER_LABEL = regex.compile(rf"(?m:^)[ \t]*{_CUE_NAME}[ \t]*:[ \t]+(?=\S)")
@@ -230,7 +234,7 @@ class CuedNameRecognizer(LocalRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         results = []
-        cues = [(cue, _known_name) for cue in self._cues] + [(_SPEAKER_LABEL, _never)]
+        cues = [(cue, _known_name) for cue in self._cues] + [(_DISPLAY_NAME, _known_name), (_SPEAKER_LABEL, _never)]
         for cue, known in cues:
             for match in cue.finditer(text):
                 if self._name_like(match.group("name"), known):
@@ -282,7 +286,7 @@ def family_names() -> frozenset[str]:
 
 
 # Title-case words of one name: "Tomomi", "O'Neil", "Jean-Luc"; initials: "J", "J.".
-_TITLE_WORD = r"\p{Lu}[\p{Ll}\p{M}][\p{Ll}\p{M}'’-]*"
+_TITLE_WORD = r"\p{Lu}[\p{Ll}\p{M}][\p{Ll}\p{M}'’]*(?:[-'’]\p{Lu}?[\p{Ll}\p{M}'’]+)*"
 _NAME_RUN = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}'’-])(?:{_TITLE_WORD}|\p{{Lu}}\.?)(?:[ \t]+(?:(?:{_PARTICLES})[ \t]+)?"
     rf"(?:{_TITLE_WORD}|\p{{Lu}}\.?(?=[ \t])))*(?![\p{{L}}\p{{M}}])"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import sqlite3
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -233,7 +236,11 @@ class IngestionPipeline:
     ) -> FileOutcome | _Admitted:
         with _timed(timings, "load"):
             try:
-                size = source_file.path.stat().st_size
+                status = source_file.path.stat()
+                if not stat.S_ISREG(status.st_mode):
+                    # Reading a named pipe blocks until a writer comes; a device may never end.
+                    raise UnsupportedDocumentError("not a regular file (a named pipe, socket or device)")
+                size = status.st_size
                 if size > self._max_file_bytes:
                     raise UnsupportedDocumentError(
                         f"file of {size} bytes is larger than the limit of {self._max_file_bytes}"
@@ -360,7 +367,7 @@ class IngestionPipeline:
             chunk_count=len(item.chunks),
             redactions=dict(item.redactions),
         )
-        with _timed(timings, "store"):
+        with _timed(timings, "store"), _writing(item.source):
             # pending -> replace chunks -> done: a crash in between is redone by the next run.
             record(status="pending")
             self._delete_chunks(collection, item.document_id)
@@ -499,6 +506,18 @@ def _unexpected(exc: Exception, source: str) -> str:
         raise exc  # the store being down is the run's failure, not the file's
     logger.error("unexpected error while ingesting %s", source, exc_info=exc)
     return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
+
+
+@contextmanager
+def _writing(source: str) -> Iterator[None]:
+    """A full disk or an unwritable data dir stops the run as a ``StoreError``: one line, not a traceback."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else str(exc)
+        raise StoreError(f"cannot write {source} to the data dir or the store: {reason}") from exc
 
 
 @contextmanager

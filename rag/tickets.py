@@ -37,8 +37,11 @@ def validate_labels(labels: Sequence[str]) -> list[str]:
     cleaned = [label.strip() for label in labels]
     if not 2 <= len(cleaned) <= MAX_LABELS:
         raise InvalidInputError(f"give between 2 and {MAX_LABELS} labels, not {len(cleaned)}")
-    if any(not label or len(label) > MAX_LABEL_CHARS or "\n" in label for label in cleaned):
-        raise InvalidInputError(f"labels must be non-empty single lines of at most {MAX_LABEL_CHARS} characters")
+    # Printable only: a control character in a label crashed llama.cpp's grammar sampler (found by fuzzing).
+    if any(not label or len(label) > MAX_LABEL_CHARS or not label.isprintable() for label in cleaned):
+        raise InvalidInputError(
+            f"labels must be non-empty lines of printable text of at most {MAX_LABEL_CHARS} characters"
+        )
     if len(set(cleaned)) != len(cleaned):
         raise InvalidInputError("labels must be distinct")
     return cleaned
