@@ -493,7 +493,16 @@ def serve(
     except EnclaveError as exc:
         raise _fail(exc) from exc
     console.print(f"Enclave serving on http://{bind_host}:{bind_port} (data dir {settings.data_dir})")
-    uvicorn.run(create_app(services), host=bind_host, port=bind_port, log_level="warning", access_log=False)
+    # Keep-alive longer than clients' pools keep idle connections (httpx 5 s, nginx 60 s): with uvicorn's
+    # default of 5 s a client may reuse a connection the server is closing, and its request fails.
+    uvicorn.run(
+        create_app(services),
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=65,
+    )
 
 
 @app.command("chroma-gateway")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -62,6 +63,8 @@ class HybridRetriever:
         self._lexical = lexical
         self._candidates = candidates
         self._rrf_k = rrf_k
+        # Lexical searches overlap the dense side of each query; a few threads serve concurrent queries.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
 
     def search(
         self,
@@ -72,18 +75,31 @@ class HybridRetriever:
         mode: SearchMode = "hybrid",
     ) -> list[SearchHit]:
         filters = filters or SearchFilters()
-        vector = self._embedder.embed([query])[0]
         depth = max(self._candidates, top_k)
-        dense: list[SearchHit] = []
-        if mode in ("hybrid", "dense"):
-            dense = self._store.query(collection, vector, depth, where=filters.chroma_where())
-            if mode == "dense":
-                return [_with_similarity(hit, hit.score) for hit in dense[:top_k]]
-        else:
-            self._store.count(collection)  # raises for an unknown collection, as dense search would
-        lexical = self._lexical.search(
-            collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
-        )
+
+        def lexical_search() -> list[SearchHit]:
+            return self._lexical.search(
+                collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
+            )
+
+        # The lexical ranking does not need the query's vector: it runs while the query is embedded and
+        # Chroma searches (SQLite, torch and Chroma's Rust core all release the GIL while they work).
+        pending = self._pool.submit(lexical_search) if mode in ("hybrid", "lexical") else None
+        try:
+            vector = self._embedder.embed([query])[0]
+            dense: list[SearchHit] = []
+            if mode in ("hybrid", "dense"):
+                dense = self._store.query(collection, vector, depth, where=filters.chroma_where())
+                if mode == "dense":
+                    return [_with_similarity(hit, hit.score) for hit in dense[:top_k]]
+            else:
+                self._store.count(collection)  # raises for an unknown collection, as dense search would
+        except BaseException:
+            if pending is not None:
+                pending.cancel()
+            raise
+        assert pending is not None
+        lexical = pending.result()
         fused = (
             [(hit, hit.score) for hit in lexical]
             if mode == "lexical"
