@@ -6,7 +6,12 @@ import ipaddress
 import json
 import shutil
 import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,60 @@ def small_folder(tmp_path: Path) -> Path:
     (docs / "sub").mkdir()
     shutil.copy(SAMPLE_DOCS / "ticket-1043.eml", docs / "sub" / "ticket.eml")
     return docs
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def served(
+    command: list[str],
+    probe_url: str,
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    any_status: bool = False,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server ``command`` (output to ``log_path``); yield once ``probe_url`` answers 200 (any HTTP status
+    with ``any_status``); stop it afterwards. The test fails, with the server's log, if it exits or stays mute."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"{command[:3]} exited with {process.returncode}:\n{_log(log_path)}")
+                try:
+                    with urllib.request.urlopen(probe_url, timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except urllib.error.HTTPError:
+                    if any_status:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{command[:3]} did not answer within {timeout:.0f} s:\n{_log(log_path)}")
+                time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _log(path: Path) -> str:
+    return path.read_text(errors="replace")
 
 
 class OutboundConnectionBlocked(RuntimeError):
@@ -169,15 +228,12 @@ def client(services: Any) -> Iterator[Any]:
 def live_server(services: Any) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread of this process."""
     import threading
-    import time
 
     import uvicorn
 
     from api.app import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
-import subprocess
 import sys
 import tarfile
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,55 +27,20 @@ from rag.lexical import LexicalIndex
 from rag.retriever import HybridRetriever
 from rag.settings import load_settings
 
-from .conftest import MEMO, make_pipeline, small_folder
+from .conftest import MEMO, free_port, make_pipeline, served, small_folder
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @contextmanager
 def chroma_server(db: Path) -> Iterator[str]:
     """``chroma run`` on a free loopback port, persisting in ``db``; yields its URL once it answers."""
-    port = _free_port()
-    db.parent.mkdir(parents=True, exist_ok=True)
-    log_path = db.parent / f"{db.name}.log"
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(db), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"chroma run exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-                try:
-                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"chroma run did not answer within 60 s:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    command = [str(CHROMA), "run", "--path", str(db), "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with served(command, f"{url}/api/v2/heartbeat", db.parent / f"{db.name}.log", env=env):
+        yield url
 
 
 @contextmanager
@@ -101,39 +61,13 @@ GATEWAY_TOKEN = "gateway-test-token-3f9c"
 @contextmanager
 def chroma_gateway(upstream: str, log_dir: Path, token: str = GATEWAY_TOKEN) -> Iterator[str]:
     """``enclave chroma-gateway`` in front of ``upstream`` on a free loopback port; yields its URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = log_dir / f"gateway-{port}.log"
+    command = [sys.executable, "-m", "api.cli", "chroma-gateway", "--port", str(port)]
     env = {**os.environ, "ENCLAVE_CHROMA_URL": upstream, "ENCLAVE_CHROMA_TOKEN": token}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "chroma-gateway", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(
-                        f"the gateway exited with {process.returncode}:\n{log_path.read_text(errors='replace')}"
-                    )
-                try:
-                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                        break
-                except urllib.error.HTTPError:
-                    break  # the gateway answers (a 502 when its upstream is down)
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the gateway did not answer within 60 s:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    # Any answer will do: with its upstream down the gateway answers 502, which is what some tests want.
+    with served(command, f"{url}/api/v2/heartbeat", log_dir / f"gateway-{port}.log", env=env, any_status=True):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +202,7 @@ def test_hybrid_search_finds_the_fact(
 
 
 def test_an_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{_free_port()}")
+    settings = load_settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreError, match=r"cannot use the Chroma server at 127\.0\.0\.1"):
         open_store(settings)
 

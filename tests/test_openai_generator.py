@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,44 +18,21 @@ from rag.models import llm_file
 from rag.openai_generator import OpenAICompatibleGenerator, validated_base_url
 from rag.settings import Settings, load_settings
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+from .conftest import free_port, served
 
 
 @pytest.fixture(scope="module")
 def llm_server(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` on a free loopback port; yields its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
     command = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(llm_file(base_settings)),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log_path.read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{url}/v1/models", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with served(command, f"{url}/v1/models", log_path, timeout=120):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +94,7 @@ def test_the_api_answers_with_citations_through_the_server(
 
 
 def test_an_unreachable_server_is_a_503_error(tmp_path: Path) -> None:
-    generator = OpenAICompatibleGenerator(f"http://127.0.0.1:{_free_port()}", model="x", timeout_seconds=5)
+    generator = OpenAICompatibleGenerator(f"http://127.0.0.1:{free_port()}", model="x", timeout_seconds=5)
     with pytest.raises(GeneratorUnavailableError) as caught:
         generator.complete("hello", max_tokens=4)
     assert caught.value.status == 503
