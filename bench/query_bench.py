@@ -197,8 +197,9 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not become ready")
 
 
-def ask_streaming(port: int, question: str) -> tuple[float, dict[str, Any]]:
-    """Seconds to the first token event as the client sees it, and the final answer event."""
+def ask_streaming(port: int, question: str) -> tuple[int, float, dict[str, Any]]:
+    """HTTP status, seconds to the first token event as the client sees it (to the end when none came),
+    and the final answer event."""
     import httpx
 
     started = time.perf_counter()
@@ -206,8 +207,11 @@ def ask_streaming(port: int, question: str) -> tuple[float, dict[str, Any]]:
     answer: dict[str, Any] = {}
     event = ""
     with httpx.stream(
-        "POST", f"http://127.0.0.1:{port}/v1/ask?stream=true", json={"question": question}, timeout=300
+        "POST", f"http://127.0.0.1:{port}/v1/ask?stream=true", json={"question": question}, timeout=600
     ) as response:
+        if response.status_code != 200:
+            response.read()
+            return response.status_code, 0.0, {}
         for line in response.iter_lines():
             if line.startswith("event: "):
                 event = line[7:]
@@ -216,7 +220,7 @@ def ask_streaming(port: int, question: str) -> tuple[float, dict[str, Any]]:
                     first = time.perf_counter() - started
                 elif event == "answer":
                     answer = json.loads(line[6:])
-    return first, answer
+    return 200, first or time.perf_counter() - started, answer
 
 
 @dataclass(frozen=True)
@@ -231,29 +235,6 @@ class ConcurrencyRow:
     answers_per_minute: float
 
 
-def ask_for_concurrency(port: int, question: str) -> tuple[int, float, float]:
-    """(HTTP status, seconds to the first token, decode tokens/s) of one streamed question."""
-    import httpx
-
-    started = time.perf_counter()
-    with httpx.stream(
-        "POST", f"http://127.0.0.1:{port}/v1/ask?stream=true", json={"question": question}, timeout=600
-    ) as response:
-        if response.status_code != 200:
-            response.read()
-            return response.status_code, 0.0, 0.0
-        first, event, rate = 0.0, "", 0.0
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: "):
-                if event == "token" and not first:
-                    first = time.perf_counter() - started
-                elif event == "answer":
-                    rate = float(json.loads(line[6:]).get("timings", {}).get("tokens_per_second", 0.0))
-    return 200, first or time.perf_counter() - started, rate
-
-
 def measure_concurrency(port: int, levels: Sequence[int], asked: Sequence[str]) -> list[ConcurrencyRow]:
     """Each level: ``clients`` threads, two questions each, all started together."""
     from concurrent.futures import ThreadPoolExecutor
@@ -263,12 +244,12 @@ def measure_concurrency(port: int, levels: Sequence[int], asked: Sequence[str]) 
         jobs = [asked[i % len(asked)] for i in range(2 * clients)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=clients) as pool:
-            results = list(pool.map(lambda q: ask_for_concurrency(port, q), jobs))
+            results = list(pool.map(lambda q: ask_streaming(port, q), jobs))
         elapsed = time.perf_counter() - started
         answered = [r for r in results if r[0] == 200]
         busy = sum(1 for r in results if r[0] == 503)
         ttfts = [r[1] for r in answered] or [0.0]
-        rates = [r[2] for r in answered if r[2] > 0]
+        rates = [rate for r in answered if (rate := float(r[2].get("timings", {}).get("tokens_per_second", 0.0))) > 0]
         rows.append(
             ConcurrencyRow(
                 clients=clients,
@@ -366,7 +347,7 @@ def measure_generation(
         try:
             ttfts, rates, lengths, prompts = [], [], [], []
             for question in asked:
-                first, answer = ask_streaming(port, question)
+                _, first, answer = ask_streaming(port, question)
                 timings = answer.get("timings", {})
                 if not answer.get("citations"):
                     continue  # "the documents do not say": no generation to time

@@ -81,13 +81,7 @@ class OpenAICompatibleGenerator:
         try:
             # Not streamed, so that the server reports the prompt's token count.
             response = self._client.completions.create(
-                model=self._model,
-                prompt=prompt,
-                max_tokens=max_tokens,
-                temperature=self._temperature,
-                seed=self._seed,
-                stop=list(stop) or None,
-                extra_body=_choice_fields(choices) or None,
+                **self._request(prompt, max_tokens, stop), extra_body=_choice_fields(choices) or None
             )
         except OpenAIError as exc:
             raise GeneratorUnavailableError(f"the language model server at {self.base_url} failed: {exc}") from exc
@@ -114,6 +108,17 @@ class OpenAICompatibleGenerator:
         # read off; None makes callers ask for a grammar-constrained choice instead.
         return None
 
+    def _request(self, prompt: str, max_tokens: int, stop: Sequence[str]) -> dict[str, Any]:
+        """The arguments every completion request carries, streamed or not."""
+        return {
+            "model": self._model,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": self._temperature,
+            "seed": self._seed,
+            "stop": list(stop) or None,
+        }
+
     def _stream(self, prompt: str, *, max_tokens: int, stop: Sequence[str]) -> Iterator[str | Completion]:
         from openai import OpenAIError
 
@@ -124,12 +129,7 @@ class OpenAICompatibleGenerator:
         prompt_tokens = 0
         try:
             stream = self._client.completions.create(
-                model=self._model,
-                prompt=prompt,
-                max_tokens=max_tokens,
-                temperature=self._temperature,
-                seed=self._seed,
-                stop=list(stop) or None,
+                **self._request(prompt, max_tokens, stop),
                 stream=True,
                 # Servers that honour it report the prompt's token count in a last chunk.
                 stream_options={"include_usage": True},
