@@ -21,8 +21,9 @@ from presidio_analyzer.predefined_recognizers import (
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
-    PhoneRecognizer,
 )
+
+from ingest.phone_matcher import DigitFloorPhoneRecognizer
 
 # Regions whose national phone formats we expect in our users' documents.
 PHONE_REGIONS = ("US", "GB", "FR", "DE", "BE", "CH", "CA", "IE", "ES", "IT", "NL", "LU")
@@ -459,7 +460,7 @@ def generic_recognizers(language: str) -> list[EntityRecognizer]:
         CreditCardRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
         IpRecognizer(supported_language=language),
-        PhoneRecognizer(supported_language=language, supported_regions=PHONE_REGIONS),
+        DigitFloorPhoneRecognizer(supported_language=language, supported_regions=PHONE_REGIONS),
     ]
 
 

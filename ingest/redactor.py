@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
@@ -30,6 +31,7 @@ from ingest.names import (
     vocabulary_of,
     widen_names,
 )
+from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer
 from ingest.recognizers import (
     french_identifier_recognizers,
     generic_recognizers,
@@ -153,6 +155,9 @@ class PresidioRedactor:
 
         registry = RecognizerRegistry(supported_languages=list(self.languages))
         registry.load_predefined_recognizers(languages=list(self.languages), nlp_engine=nlp_engine)
+        registry.recognizers = [
+            DigitFloorPhoneRecognizer.replacing(r) if type(r) is PhoneRecognizer else r for r in registry.recognizers
+        ]
         extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
         # Common words of every configured language: a given name that is also one ("Will") needs more.
         vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))
@@ -313,7 +318,7 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
     if result.entity_type == "PHONE_NUMBER":
         value = text[result.start : result.end]
         digits = sum(ch.isdigit() for ch in value)
-        return digits >= 9 or (digits >= 7 and not value.isdigit())
+        return digits >= 9 or (digits >= MIN_PHONE_DIGITS and not value.isdigit())
     return True
 
 
