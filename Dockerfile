@@ -18,8 +18,9 @@ FROM ${PYTHON_IMAGE} AS build
 ARG PIP_INDEX_URL=https://pypi.org/simple
 ARG PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 # llama.cpp is compiled for a portable x86-64 baseline (AVX2, FMA), not for the build machine's CPU,
-# so the image runs on any host of that generation. "-DGGML_NATIVE=ON" is faster on the build host only.
-ARG CMAKE_ARGS="-DGGML_NATIVE=OFF"
+# so the image runs on any host of that generation (a native build on a CPU with AMX crashes on hosts
+# that do not grant AMX tiles). "-DGGML_NATIVE=ON" is faster on the build host only.
+ARG CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 ENV CMAKE_ARGS=${CMAKE_ARGS} \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 

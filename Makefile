@@ -10,8 +10,11 @@ SAMPLE_DATA_DIR ?= .enclave-data
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The first install compiles llama-cpp-python from source (about 11 minutes on 2 cores);
-# pip caches the wheel, so later installs take seconds.
+# The first install compiles llama-cpp-python from source (4 to 11 minutes on 2 cores);
+# pip caches the wheel, so later installs take seconds. It is compiled for a portable x86-64 baseline
+# (AVX2, FMA), not with -march=native: on a CPU with AMX, ggml's native build uses AMX tiles, which
+# crash (SIGSEGV in ggml_backend_amx_mul_mat) in virtual machines that do not grant them.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e '.[dev]'

@@ -64,7 +64,7 @@ def ingest(
     cannot be ingested is reported with its reason and the run goes on. Running again after a crash
     or Ctrl-C completes the work without duplicates.
     """
-    from ingest.components import build_pipeline, build_redactor
+    from ingest.components import build_batch_redactor, build_pipeline
     from ingest.lock import store_write_lock
     from rag.components import load_embedder, open_store
     from rag.store import validate_collection_name
@@ -74,7 +74,7 @@ def ingest(
     try:
         validate_collection_name(name)
         with console.status("Loading models..."):
-            redactor = build_redactor(settings)
+            redactor = build_batch_redactor(settings)
             embedder = load_embedder(settings)
             store = open_store(settings)
         pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store)

@@ -46,7 +46,14 @@ BUSY_LOAD_DURING = 3.0
 LOAD_SAMPLE_SECONDS = 5.0
 COLLECTION = "bench"
 # Settings that change the figures: recorded with them, since they are edited between runs.
-RECORDED_SETTINGS = ("chunk_tokens", "chunk_overlap_tokens", "embed_batch_size", "spacy_models")
+RECORDED_SETTINGS = (
+    "chunk_tokens",
+    "chunk_overlap_tokens",
+    "embed_batch_size",
+    "embedder_backend",
+    "spacy_models",
+    "ingest_redaction_processes",
+)
 BENCHMARKS_HEADER = """# Benchmarks
 
 Figures measured by the scripts in `bench/`, which append a dated section to this file on each run
@@ -128,21 +135,25 @@ def _quiet_logging() -> None:
 def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
     """Build the pipeline as the CLI does and ingest ``corpus_dir``; meant to run in a fresh process."""
     import rag  # noqa: F401  (sets the offline switches before any model library is imported)
-    from ingest.components import build_pipeline, build_redactor
+    from ingest.components import build_batch_redactor, build_pipeline
+    from ingest.redaction_pool import PooledRedactor
     from rag.components import load_embedder, open_store
     from rag.settings import load_settings
 
     _quiet_logging()
     started = time.perf_counter()
     settings = load_settings(data_dir=data_dir)
-    redactor = build_redactor(settings)
+    redactor = build_batch_redactor(settings)
     embedder = load_embedder(settings)
     store = open_store(settings)
     pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store)
     model_load_seconds = time.perf_counter() - started
     report = pipeline.ingest_paths([corpus_dir], COLLECTION)
-    # ru_maxrss is in KiB on Linux.
+    if isinstance(redactor, PooledRedactor):
+        redactor.close()  # its workers must have exited for their peak to be known
+    # ru_maxrss is in KiB on Linux; for children it is the largest one's, so this bounds the sum from above.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak += (settings.ingest_redaction_processes - 1) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     used = {name: str(getattr(settings, name)) for name in RECORDED_SETTINGS}
     return IngestMeasurement(report.to_dict(), model_load_seconds, peak, used)
 

@@ -1,12 +1,14 @@
-"""Redaction benchmark: the per-document Presidio loop against Enclave's batched redaction, same process.
+"""Redaction benchmark: the per-document Presidio loop against Enclave's batched and pooled redaction.
 
-Both arms run the very same redactor (same recognizers, same settings). "per-document" calls
-``redact_pages`` once per document with the NLP step unbatched, as a loop over Presidio's analyzer would;
-"batched" hands the whole set to ``redact_documents``, which runs spaCy over every page in batches
-(``nlp.pipe``). Rounds alternate (A B A B ...) so that other load on the machine hits both arms alike;
-the ratio of their medians is the figure. Every round checks that both outputs are identical.
+All arms run the same recognizers and settings. "per-document" calls the analyzer once per page of
+one document at a time, with the NLP step unbatched and Presidio's own phone recognizer, as a loop
+over Presidio's analyzer would; "batched" hands the whole set to ``redact_documents`` in one process
+(spaCy over every page in batches, ``nlp.pipe``, and the phone matcher that skips short digit runs);
+"pooled" does the same with the set shared over ``--processes`` processes (``PooledRedactor``).
+Rounds alternate (A B C A B C ...) so that other load on the machine hits every arm alike; ratios
+are of medians. Every round checks that all outputs are identical.
 
-Usage: python -m bench.redaction_bench [--pages 300] [--dataset FILE] [--rounds 3] [--no-append]
+Usage: python -m bench.redaction_bench [--pages 300] [--dataset FILE] [--rounds 3] [--processes 2] [--no-append]
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from rich.console import Console
 from rich.table import Table
 
@@ -32,6 +36,8 @@ from bench.corpus import generate_corpus
 from bench.ingest_bench import BENCHMARKS_FILE, append_section, format_load, machine_info, markdown_table
 from ingest.components import build_redactor
 from ingest.loaders import load_bytes
+from ingest.phone_matcher import DigitFloorPhoneRecognizer
+from ingest.redaction_pool import PooledRedactor
 from rag.settings import load_settings
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pii" / "synth_dataset_v2.json"
@@ -45,11 +51,16 @@ class ArmResult:
     pages: int
     per_document_seconds: float
     batched_seconds: float
+    pooled_seconds: float
     identical: bool
 
     @property
     def ratio(self) -> float:
         return self.per_document_seconds / self.batched_seconds
+
+    @property
+    def pooled_ratio(self) -> float:
+        return self.per_document_seconds / self.pooled_seconds
 
 
 def generated_documents(pages: int) -> list[list[str]]:
@@ -70,34 +81,67 @@ def dataset_documents(path: Path) -> list[list[str]]:
     return [[record["full_text"]] for record in records]
 
 
+@contextmanager
+def presidio_phone_recognizer(redactor: Any) -> Iterator[None]:
+    """Presidio's own phone recognizer in the redactor for a while (the one a plain Presidio loop runs)."""
+    registry = redactor._analyzer.registry
+    ours = list(registry.recognizers)
+    registry.recognizers = [
+        PhoneRecognizer(
+            context=r.context,
+            supported_language=r.supported_language,
+            supported_regions=r.supported_regions,
+            leniency=r.leniency,
+            name=r.name,
+        )
+        if isinstance(r, DigitFloorPhoneRecognizer)
+        else r
+        for r in ours
+    ]
+    try:
+        yield
+    finally:
+        registry.recognizers = ours
+
+
 def per_document(redactor: Any, documents: Sequence[Sequence[str]]) -> list[list[Any]]:
     """The loop a user writes: one document at a time, spaCy called page by page inside Presidio."""
     results = []
-    for pages in documents:
-        language = redactor.language_of("\n".join(pages))
-        findings = [redactor._analyze(page, language, None) for page in pages]  # nlp(text) per page
-        results.append(redactor._redact_analyzed(pages, language, findings))
+    with presidio_phone_recognizer(redactor):
+        for pages in documents:
+            language = redactor.language_of("\n".join(pages))
+            findings = [redactor._analyze(page, language, None) for page in pages]  # nlp(text) per page
+            results.append(redactor._redact_analyzed(pages, language, findings))
     return results
 
 
-def measure(redactor: Any, name: str, documents: list[list[str]], rounds: int) -> ArmResult:
-    loop_times, batch_times, identical = [], [], True
+def _timed(run: Callable[[], list[list[Any]]]) -> tuple[float, list[list[Any]]]:
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def _comparable(result: list[list[Any]]) -> list[list[Any]]:
+    return [[(r.text, r.entities) for r in doc] for doc in result]
+
+
+def measure(redactor: Any, pooled: PooledRedactor, name: str, documents: list[list[str]], rounds: int) -> ArmResult:
+    loop_times, batch_times, pooled_times, identical = [], [], [], True
     for _ in range(rounds):
-        started = time.perf_counter()
-        expected = per_document(redactor, documents)
-        loop_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        got = redactor.redact_documents(documents)
-        batch_times.append(time.perf_counter() - started)
-        identical &= [[(r.text, r.entities) for r in doc] for doc in expected] == [
-            [(r.text, r.entities) for r in doc] for doc in got
-        ]
+        seconds, expected = _timed(lambda: per_document(redactor, documents))
+        loop_times.append(seconds)
+        seconds, batched = _timed(lambda: redactor.redact_documents(documents))
+        batch_times.append(seconds)
+        seconds, shared = _timed(lambda: pooled.redact_documents(documents))
+        pooled_times.append(seconds)
+        identical &= _comparable(expected) == _comparable(batched) == _comparable(shared)
     return ArmResult(
         corpus=name,
         documents=len(documents),
         pages=sum(len(pages) for pages in documents),
         per_document_seconds=statistics.median(loop_times),
         batched_seconds=statistics.median(batch_times),
+        pooled_seconds=statistics.median(pooled_times),
         identical=identical,
     )
 
@@ -110,11 +154,23 @@ def cells(result: ArmResult) -> list[str]:
         f"{result.pages / result.per_document_seconds:.1f}",
         f"{result.pages / result.batched_seconds:.1f}",
         f"{result.ratio:.2f}",
+        f"{result.pages / result.pooled_seconds:.1f}",
+        f"{result.pooled_ratio:.2f}",
         "yes" if result.identical else "NO",
     ]
 
 
-COLUMNS = ("Corpus", "Documents", "Pages", "Per-document (pages/s)", "Batched (pages/s)", "Ratio", "Same output")
+COLUMNS = (
+    "Corpus",
+    "Documents",
+    "Pages",
+    "Per-document (pages/s)",
+    "Batched (pages/s)",
+    "Ratio",
+    "Pooled (pages/s)",
+    "Ratio",
+    "Same output",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
@@ -122,20 +178,25 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
     parser.add_argument("--pages", type=int, default=300, help="pages of generated corpus")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="presidio-research JSON data set")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per corpus")
+    parser.add_argument("--processes", type=int, default=2, help="processes of the pooled arm (itself included)")
     parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks.md")
     args = parser.parse_args(argv)
 
     machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="enclave-redaction-bench-data-") as tmp:
-        redactor = build_redactor(load_settings(data_dir=Path(tmp)))
-    redactor.redact("Warm-up: Harriet Lindqvist, harriet@example.com, https://example.org, +44 20 7946 0958.")
+        settings = load_settings(data_dir=Path(tmp))
+        redactor = build_redactor(settings)
+    pooled = PooledRedactor(redactor, settings, args.processes)
+    warm_up = "Warm-up: Harriet Lindqvist, harriet@example.com, https://example.org, +44 20 7946 0958."
+    pooled.redact_documents([[warm_up]] * (2 * args.processes))  # every worker has loaded its models
     corpora = [(f"generated, {args.pages} pages", generated_documents(args.pages))]
     if args.dataset.is_file():
         corpora.append((args.dataset.name, dataset_documents(args.dataset)))
     results = []
     for name, documents in corpora:
         console.print(f"measuring {name}: {len(documents)} documents, {args.rounds} alternating rounds")
-        results.append(measure(redactor, name, documents, args.rounds))
+        results.append(measure(redactor, pooled, name, documents, args.rounds))
+    pooled.close()
 
     table = Table(title="Redaction throughput")
     for column in COLUMNS:
@@ -154,9 +215,12 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
                 f"- Code: git {machine.git_revision}",
                 f"- Command: `{command.strip()}`",
                 f"- Load average (1/5/15 min) before: {format_load(machine.load_before)}",
-                "- Same redactor in both arms; per-document: `redact_pages`-style loop with spaCy called per page "
-                "inside Presidio's analyzer; batched: `redact_documents` over the whole set (spaCy `nlp.pipe`). "
-                f"Median of {args.rounds} alternating rounds; every round compared both outputs.",
+                "- Same recognizers and settings in every arm; per-document: `redact_pages`-style loop with spaCy "
+                "called per page inside Presidio's analyzer and Presidio's own phone recognizer; batched: "
+                "`redact_documents` over the whole set in one process (spaCy `nlp.pipe`, the phone matcher that "
+                f"skips digit runs of fewer than 7 digits); pooled: the same shared over {args.processes} processes "
+                f"(`PooledRedactor`). Median of {args.rounds} alternating rounds; every round compared all outputs. "
+                "Ratios are against the per-document loop.",
                 "",
                 markdown_table(COLUMNS, [cells(result) for result in results]),
                 "",

@@ -6,6 +6,7 @@ from ingest.chunker import Chunker
 from ingest.ledger import Ledger
 from ingest.loaders import PdfLimits
 from ingest.pipeline import IngestionPipeline
+from ingest.redaction_pool import PooledRedactor
 from ingest.redactor import PresidioRedactor
 from rag.embedder import SentenceTransformerEmbedder
 from rag.lexical import LexicalIndex
@@ -21,6 +22,14 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
         allow_list=settings.redact_allow_list,
         deny_list=settings.redact_deny_list,
     )
+
+
+def build_batch_redactor(settings: Settings, local: PresidioRedactor | None = None) -> Redactor:
+    """The redactor of batch ingestion: shared over ``ingest_redaction_processes`` processes."""
+    local = local or build_redactor(settings)
+    if settings.ingest_redaction_processes < 2:
+        return local
+    return PooledRedactor(local, settings, settings.ingest_redaction_processes)
 
 
 def build_pipeline(

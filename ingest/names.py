@@ -25,7 +25,11 @@ import regex
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 # A capitalized word, hyphenated or with an apostrophe: "Jean-Luc", "O'Neil", "Smith-Jones" (never ending in "-").
-_CAP = r"\p{Lu}[\p{Ll}\p{M}'’]+(?:[-'’]\p{Lu}?[\p{Ll}\p{M}'’]+)*"
+_CAP = (
+    r"\p{Lu}[\p{Ll}\p{M}'’]+(?:[-'’]\p{Lu}?[\p{Ll}\p{M}'’]+"
+    # A capital inside a name only after the prefixes of family names: "McAlvey", "LeBatelier", not "PayPal".
+    r"|(?<=(?<!\p{L})(?:Mc|Mac|Le|La|De|Di|Da|Du|Van|Von|Fitz))\p{Lu}[\p{Ll}\p{M}'’]+)*"
+)
 _PARTICLES = "de|du|van|von|der|den|ten|ter|le|la|di|da|dos|del|della|bin|ibn|al"
 _NAME = rf"{_CAP}(?:[ \t]+(?:(?:{_PARTICLES})[ \t]+)?{_CAP}){{0,2}}"
 TITLES = (
@@ -58,7 +62,7 @@ _LABELS = (
     "Name|Full name|Contact|Attention of|attention of|Signed by|Signatory|Customer|Employee|Requester|"
     "Reported by|Assignee|On-call|Responders?|Owner|Author|Reviewer|Approver|Approved by|Prepared by|"
     "Written by|Manager|Incident commander|Nom|Prénom|Interlocuteur|Responsable|Demandeur|Signataire|"
-    "Salariée?|Cliente?|Rédigé par|Approuvé par|Gestionnaire|Directed by|Directed By|Produced by|Sent by|"
+    "Salariée?|Cliente?|Rédigé par|Approuvé par|Gestionnaire|(?i:directed by)|Produced by|Sent by|"
     "Beneficiary|Account holder|Cardholder|Patient|Tenant|Landlord|Witness|Bénéficiaire|Titulaire"
 )
 _INITIAL = r"\p{Lu}\.?"
@@ -197,6 +201,13 @@ _CUES = {
         regex.compile(
             rf"(?m:^|(?<=[.!?][ \t]))[ \t]*{_CUE_NAME},[ \t]+(?:can|could|would|will|please|do|did|are|have)\b"
         ),
+        # "ex-Zombie Ogasahara": a former member of a band or a team.
+        regex.compile(rf"(?<![\p{{L}}\p{{M}}-])(?i:ex)-\p{{Lu}}[\p{{L}}\p{{M}}]*[ \t]+{_CUE_NAME}"),
+        # "than early Vassiliev?": a period of someone's work, the name ending the clause.
+        regex.compile(rf"\b(?i:early|late)[ \t]+{_CUE_NAME}(?=[ \t]*(?:[?!.,;:)]|$))"),
+        # "Yuito Hirai of Reed Elsevier": two or three unknown words, then where they work. One word is
+        # too little ("Acme of Boston"), and the words must be no word of the language ("Bank of Canada").
+        regex.compile(rf"(?P<name>{_CUE_WORD}(?:[ \t]+(?:\p{{Lu}}\.[ \t]+)?{_CUE_WORD}){{1,2}})[ \t]+of[ \t]+\p{{Lu}}"),
     ],
     "fr": [
         regex.compile(rf"\b(?i:mon|ma|mes|son|sa|ses|notre|votre|leur)[ \t]+(?i:{_KIN_FR})[ \t]+{_CUE_NAME}"),
@@ -205,6 +216,9 @@ _CUES = {
         ),
     ],
 }
+# The author of a work: "the Ruoho novel" (where a determiner does not make the word a defined term).
+_WORKS = "novel|novels|novella|memoir|memoirs|biography|autobiography|poem|poems|trilogy|sonnet|symphony|concerto"
+_WORK_CUES = {"en": [regex.compile(rf"\b(?i:the)[ \t]+{_CUE_NAME}[ \t]+(?i:{_WORKS})\b")]}
 # A display name before an address in angle brackets, as mail headers and signatures write it.
 _DISPLAY_NAME = regex.compile(rf"{_CUE_NAME}[ \t]*<[^<>@\s]+@[^<>\s]+>")
 # A speaker's label at a line's start ("Ubul: What a wife."): forms write "Date:" or "Bot:" there too, so
@@ -228,13 +242,25 @@ class CuedNameRecognizer(LocalRecognizer):
         )
         self._vocabulary = vocabulary
         self._cues = _CUES.get(supported_language, [])
+        self._works = _WORK_CUES.get(supported_language, [])
 
     def load(self) -> None:
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        results = []
         cues = [(cue, _known_name) for cue in self._cues] + [(_DISPLAY_NAME, _known_name), (_SPEAKER_LABEL, _never)]
+        results = self._matches(text, cues)
+        # No name list vouches for a word there: "the Kindle memoir".
+        for result in self._matches(text, [(cue, _never) for cue in self._works]):
+            # "the Ruoho novel": the determiner belongs to the work, so the name is no defined term.
+            result.recognition_metadata["determined"] = True
+            results.append(result)
+        return results
+
+    def _matches(
+        self, text: str, cues: Sequence[tuple[regex.Pattern[str], Callable[[str], bool]]]
+    ) -> list[RecognizerResult]:
+        results = []
         for cue, known in cues:
             for match in cue.finditer(text):
                 if self._name_like(match.group("name"), known):
@@ -245,7 +271,12 @@ class CuedNameRecognizer(LocalRecognizer):
         words = [fold(w) for w in _WORD.findall(value) if len(w) > 1 and fold(w) not in _PARTICLE_SET]
         if not words or any(w in _common_words() for w in words):
             return False
-        return all(w not in self._vocabulary or known(w) for w in words)
+        return all(not self._in_vocabulary(w) or known(w) for w in words)
+
+    def _in_vocabulary(self, word: str) -> bool:
+        # The index holds lemmas: "Teams" is the word "team".
+        plural = word.endswith("s") and (word[:-1] in self._vocabulary or word[:-2] in self._vocabulary)
+        return word in self._vocabulary or plural
 
 
 _PARTICLE_SET = frozenset(_PARTICLES.split("|"))
@@ -298,6 +329,18 @@ _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}'’-])\p{Ll}[\p{Ll}\p{M}'’-]+|(?
 _RUN_WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}-]*(?:['’](?!s\b)[\p{L}\p{M}]+)*\.?")
 
 
+def _after_possessives(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a run of capitalized words after each possessive: "Bridgewater's Parker Suknović"
+    holds the name "Parker Suknović", which the whole run, cut at the possessive later, would lose."""
+    possessives = list(_RUN_POSSESSIVE.finditer(text, start, end))
+    ends = [p.start() for p in possessives[1:]] + [end] if possessives else []
+    return [(p.end(), e) for p, e in zip(possessives, ends, strict=True) if p.end() < e]
+
+
+_RUN_POSSESSIVE = regex.compile(r"['’]s[ \t]+")
+_INITIAL_WORD = regex.compile(r"\p{Lu}\.?")
+
+
 class GivenNameRecognizer(LocalRecognizer):
     """Capitalized words that start with a given name ("Tomomi Nishiyama") or hold a middle initial
     ("Szabina J Gelencsér"); a given name alone when the tagger calls it a proper noun ("Why is Rebecca").
@@ -328,9 +371,13 @@ class GivenNameRecognizer(LocalRecognizer):
             return self._find_lower_case(text)
         spans = self._listed_names(text, places)
         for run in _NAME_RUN.finditer(text):
-            span = self._name_in_run(text, run.start(), run.end(), proper, places)
-            if span is not None:
-                spans.append(span)
+            possessives = _after_possessives(text, run.start(), run.end())
+            for start, end in [(run.start(), run.end()), *possessives]:
+                span = self._name_in_run(text, start, end, proper, places)
+                if span is not None:
+                    # Cut at the possessive here: Presidio drops a finding inside a longer one.
+                    cut = _POSSESSIVE.search(text, span[0], span[1])
+                    spans.append((span[0], cut.start()) if cut else span)
         return spans
 
     def _common(self, word: str) -> bool:
@@ -362,6 +409,10 @@ class GivenNameRecognizer(LocalRecognizer):
             family = last in family_names() and not self._common(text[words[0][0] : words[0][1]])
             family = family and not _inside(words[0][0], words[-1][1], places, _PLACE_LABELS)
             if given or family or (initial and not self._common(text[words[0][0] : words[0][1]])):
+                return words[0][0], words[-1][1]
+            # "Vide A. Persson": a given name that is also a word of the language, then a middle initial.
+            middle = text[words[1][0] : words[1][1]] if len(words) == 3 else ""
+            if _INITIAL_WORD.fullmatch(middle) and first in given_names() and not self._common(last):
                 return words[0][0], words[-1][1]
             return None
         line_start = words[0][0] == 0 or text[words[0][0] - 1] == "\n"
@@ -546,11 +597,19 @@ def drop_common_word_names(
             if result.entity_type == "PERSON" and _guessed(result):
                 if all(token in common for token in tokens):
                     continue
-                if len(tokens) == 1 and _DETERMINER_BEFORE.search(page, 0, result.start) and not _known_name(tokens[0]):
-                    continue  # "the Provider", "le Prestataire": a defined term; "the Jensen novel" is a name
+                if _defined_term(page, result, tokens):
+                    continue
             page_kept.append(result)
         kept.append(page_kept)
     return kept
+
+
+def _defined_term(page: str, result: RecognizerResult, tokens: Sequence[str]) -> bool:
+    """Whether a lone word after a determiner is a defined term ("the Provider", "le Prestataire"),
+    not a name: a known name is one, and so is the author of a work ("the Jensen novel")."""
+    if len(tokens) != 1 or (result.recognition_metadata or {}).get("determined"):
+        return False
+    return bool(_DETERMINER_BEFORE.search(page, 0, result.start)) and not _known_name(tokens[0])
 
 
 def propagate_names(
@@ -562,14 +621,20 @@ def propagate_names(
     """Every capitalized occurrence of a known name word, on every page, as a PERSON finding.
 
     Words the document also uses in lower case are not spread. Adjacent name words ("Sofia"
-    "Marchetti") are merged into one finding.
+    "Marchetti") are merged into one finding. A document written all in lower case writes its names
+    so too ("eric g. samoylova ... early samoylova"): there every occurrence counts, but only of the
+    words our own rules found, which are no words of the language, or of NER names that hold a known
+    name; not of NER's other guesses ("support team").
     """
+    capitalized = any(_HAS_UPPER.search(page) for page in pages)
     tokens = set(extra_tokens)
     for page, page_findings in zip(pages, findings, strict=True):
         for result in page_findings:
             if result.entity_type != "PERSON":
                 continue
             words = name_tokens(page[result.start : result.end])
+            if not capitalized and _from_ner(result) and not any(_known_name(word) for word in words):
+                continue
             # A lone capitalized word tagged by NER is too weak a signal to spread ("the Provider").
             if len(words) >= 2 or not _from_ner(result):
                 tokens.update(words)
@@ -582,7 +647,7 @@ def propagate_names(
     for page in pages:
         spans: list[tuple[int, int]] = []
         for match in pattern.finditer(fold(page)):
-            if not page[match.start()].isupper():
+            if capitalized and not page[match.start()].isupper():
                 continue
             if spans and page[spans[-1][1] : match.start()] in (" ", "\t"):
                 spans[-1] = (spans[-1][0], match.end())

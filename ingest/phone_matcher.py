@@ -9,6 +9,8 @@ own scan is unchanged, so every number of that many digits or more is found exac
 
 from __future__ import annotations
 
+from typing import cast
+
 import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -17,7 +19,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 MIN_PHONE_DIGITS = 7
 
 
-class _DigitFloorMatcher(phonenumbers.PhoneNumberMatcher):  # type: ignore[misc]
+class _DigitFloorMatcher(phonenumbers.PhoneNumberMatcher):
     def _extract_match(self, candidate: str, offset: int) -> phonenumbers.PhoneNumberMatch | None:
         if sum(ch.isdigit() for ch in candidate) < MIN_PHONE_DIGITS:
             return None
@@ -35,7 +37,7 @@ class DigitFloorPhoneRecognizer(PhoneRecognizer):
             supported_entity=recognizer.supported_entities[0],
             supported_regions=recognizer.supported_regions,
             leniency=recognizer.leniency,
-            name=recognizer.name,
+            name=recognizer.name,  # type: ignore[has-type]  # set in EntityRecognizer.__init__
         )
 
     def analyze(
@@ -44,7 +46,7 @@ class DigitFloorPhoneRecognizer(PhoneRecognizer):
         results = [
             self._get_recognizer_result(match, text, self._region_of(match, region), nlp_artifacts)
             for region in self.supported_regions
-            for match in _DigitFloorMatcher(text, region, leniency=self.leniency)
+            for match in _DigitFloorMatcher(text, region, leniency=cast(int, self.leniency))
         ]
         return EntityRecognizer.remove_duplicates(results)
 

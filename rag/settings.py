@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Documents redacted and embedded together during ingestion."
     )
     ingest_group_pages: int = Field(default=64, ge=1, description="A group closes once it holds this many pages.")
+    ingest_redaction_processes: int = Field(
+        default=2,
+        ge=1,
+        description="Processes that share the redaction of each group during batch ingestion (the ingesting "
+        "process counts as one; each other one loads its own spaCy pipelines, about 400 MiB).",
+    )
     embedder_backend: Literal["torch", "onnx-int8"] = Field(
         default="torch",
         description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model, "

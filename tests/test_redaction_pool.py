@@ -1,0 +1,98 @@
+"""Redaction shared over worker processes: the same output as in one process, and a dead worker costs nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bench.corpus import generate_corpus
+from ingest.redaction_pool import PooledRedactor, split_by_size
+from rag.settings import Settings
+
+
+@given(st.lists(st.integers(min_value=0, max_value=5000), max_size=40), st.integers(min_value=1, max_value=6))
+def test_split_by_size_keeps_every_item_once_in_order(sizes: list[int], parts: int) -> None:
+    ranges = split_by_size(sizes, parts)
+    assert [i for r in ranges for i in r] == list(range(len(sizes)))
+    assert len(ranges) <= max(1, min(parts, len(sizes))) or not sizes
+    assert all(len(r) for r in ranges)
+
+
+def test_split_by_size_balances() -> None:
+    ranges = split_by_size([100] * 10, 2)
+    assert [len(r) for r in ranges] == [5, 5]
+    assert [len(r) for r in split_by_size([900, 50, 50], 2)] == [1, 2]
+
+
+@pytest.fixture(scope="module")
+def pooled(redactor: Any, base_settings: Settings) -> Iterator[PooledRedactor]:
+    pool = PooledRedactor(redactor, base_settings, processes=2)
+    for future in pool._warming:
+        future.result(timeout=120)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[list[str]]:
+    folder = tmp_path_factory.mktemp("pool-corpus")
+    generate_corpus(folder, 10, seed=11)
+    texts = [path.read_text("utf-8") for path in sorted(folder.rglob("*")) if path.suffix in (".txt", ".md")]
+    assert len(texts) >= 4
+    # Several pages per document, so that placeholders must agree across pages within a process.
+    return [[text, text[: len(text) // 2]] for text in texts]
+
+
+def _texts(result: list[list[Any]]) -> list[list[str]]:
+    return [[page.text for page in pages] for pages in result]
+
+
+def test_same_output_as_one_process(pooled: PooledRedactor, redactor: Any, documents: list[list[str]]) -> None:
+    expected = redactor.redact_documents(documents)
+    assert _texts(pooled.redact_documents(documents)) == _texts(expected)
+    assert any("<PERSON_" in page for pages in _texts(expected) for page in pages)
+
+
+def test_a_share_went_to_a_worker(pooled: PooledRedactor, documents: list[list[str]]) -> None:
+    pooled.redact_documents(documents)
+    assert pooled._pool is not None
+    workers = list(pooled._pool._processes.values())
+    assert workers and all(process.pid != os.getpid() and process.is_alive() for process in workers)
+
+
+def test_a_killed_worker_is_replaced_and_nothing_lost(
+    pooled: PooledRedactor, redactor: Any, documents: list[list[str]]
+) -> None:
+    pooled.redact_documents(documents[:2])
+    assert pooled._pool is not None
+    for process in list(pooled._pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(timeout=10)
+    # The first batch after the death is redacted here while a new worker loads; later ones are shared.
+    assert _texts(pooled.redact_documents(documents)) == _texts(redactor.redact_documents(documents))
+    assert _texts(pooled.redact_documents(documents[:3])) == _texts(redactor.redact_documents(documents[:3]))
+
+
+def test_caller_redacts_alone_while_workers_load(redactor: Any, base_settings: Settings) -> None:
+    pool = PooledRedactor(redactor, base_settings, processes=2)
+    try:
+        documents = [["Ask Margarethe Quist."], ["Or Bartholomew Okonkwo."]]
+        assert not all(f.done() for f in pool._warming)
+        assert _texts(pool.redact_documents(documents)) == _texts(redactor.redact_documents(documents))
+        for future in pool._warming:
+            future.result(timeout=120)
+        assert _texts(pool.redact_documents(documents)) == _texts(redactor.redact_documents(documents))
+    finally:
+        pool.close()
+
+
+def test_single_texts_stay_in_process(pooled: PooledRedactor, redactor: Any) -> None:
+    text = "Please call Margarethe Quist on +44 20 7946 0958."
+    assert pooled.redact(text).text == redactor.redact(text).text
+    assert pooled.redact_documents([[text]])[0][0].text == redactor.redact(text).text
