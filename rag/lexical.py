@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocabulary USING fts5vocab(chunk_terms, 'row');
 CREATE TRIGGER IF NOT EXISTS chunk_texts_insert AFTER INSERT ON chunk_texts BEGIN
     INSERT INTO chunk_terms (rowid, text) VALUES (new.id, new.text);
 END;
@@ -50,6 +52,13 @@ INSERT OR REPLACE INTO chunk_texts (collection, chunk_id, document_id, source, p
 DROP TABLE chunks;
 """
 _SHORTLIST_FACTOR = 8
+# A query word found in more than this share of the chunks, and in more than _COMMON_MIN_CHUNKS of them,
+# is too common to rank by: its BM25 weight is small (idf below log 9) while scoring every chunk that
+# holds it costs most of a search ("2", "2024", "ticket" in a large store). As in Lucene's common-terms
+# query, such words are left out when the question has rarer ones. Below the floor nothing is saved.
+_COMMON_SHARE = 0.1
+_COMMON_MIN_CHUNKS = 1000
+_CHUNK_COUNT_TTL_SECONDS = 30.0
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 
@@ -62,13 +71,25 @@ def _stop_words() -> frozenset[str]:
     return frozenset(EN | FR)
 
 
-def match_expression(query: str) -> str | None:
-    """An FTS5 query: any of the query's content words (quoted, so no FTS syntax gets through)."""
+def query_words(query: str) -> list[str]:
+    """The query's content words, lower case, each once, in order."""
     words = [w for w in _TERM.findall(_PLACEHOLDER.sub(" ", query).lower()) if w not in _stop_words()]
-    unique = list(dict.fromkeys(words))
+    return list(dict.fromkeys(words))
+
+
+def match_expression(query: str | Sequence[str]) -> str | None:
+    """An FTS5 query: any of the words (quoted, so no FTS syntax gets through)."""
+    unique = query_words(query) if isinstance(query, str) else list(query)
     if not unique:
         return None
     return " OR ".join(f'"{word}"' for word in unique)
+
+
+def rare_enough(document_frequency: dict[str, int], chunks: int) -> list[str]:
+    """The words worth ranking by: all but the too common ones, unless every word is too common."""
+    limit = max(_COMMON_SHARE * chunks, _COMMON_MIN_CHUNKS)
+    kept = [word for word, frequency in document_frequency.items() if frequency <= limit]
+    return kept or list(document_frequency)
 
 
 class LexicalIndex:
@@ -80,6 +101,7 @@ class LexicalIndex:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._migrate_legacy_table()
+        self._chunk_count: tuple[float, int] | None = None  # (when counted, count)
 
     def _migrate_legacy_table(self) -> None:
         legacy = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'").fetchone()
@@ -147,8 +169,8 @@ class LexicalIndex:
         page_min: int | None = None,
         page_max: int | None = None,
     ) -> list[SearchHit]:
-        expression = match_expression(query)
-        if expression is None:
+        words = query_words(query)
+        if not words:
             return []
         clauses = ["t.collection = ?"]
         params: list[object] = [collection]
@@ -178,7 +200,10 @@ class LexicalIndex:
             f"WHERE chunk_terms MATCH ? AND {filters} ORDER BY score LIMIT ?"
         )
         with self._lock:
-            rows = self._db.execute(shortlist, [expression, top_k * _SHORTLIST_FACTOR, *params, top_k]).fetchall()
+            expression = match_expression(rare_enough(self._document_frequency(words), self._chunks()))
+            # Unfiltered, the best top_k of the whole index are the answer: no spare rows to join.
+            limit = top_k if len(params) == 1 else top_k * _SHORTLIST_FACTOR
+            rows = self._db.execute(shortlist, [expression, limit, *params, top_k]).fetchall()
             if len(rows) < top_k:
                 rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
         return [
@@ -193,6 +218,21 @@ class LexicalIndex:
             )
             for chunk_id, document_id, source_, page, text, rank in rows
         ]
+
+    def _document_frequency(self, words: Sequence[str]) -> dict[str, int]:
+        # One look-up per word: fts5vocab answers "term = ?" from the index, not "term IN (...)".
+        found = {word: 0 for word in words}
+        for word in words:
+            row = self._db.execute("SELECT doc FROM chunk_vocabulary WHERE term = ?", (word,)).fetchone()
+            found[word] = int(row[0]) if row else 0
+        return found
+
+    def _chunks(self) -> int:
+        """How many chunks the index holds, counted at most every few seconds (other processes write too)."""
+        now = time.monotonic()
+        if self._chunk_count is None or now - self._chunk_count[0] > _CHUNK_COUNT_TTL_SECONDS:
+            self._chunk_count = (now, int(self._db.execute("SELECT count(*) FROM chunk_texts").fetchone()[0]))
+        return self._chunk_count[1]
 
     def compact(self) -> None:
         with self._lock:

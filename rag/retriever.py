@@ -82,11 +82,12 @@ class HybridRetriever:
                 collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
             )
 
-        # The lexical ranking does not need the query's vector: it runs while the query is embedded and
-        # Chroma searches (SQLite, torch and Chroma's Rust core all release the GIL while they work).
+        # The query is embedded first, alone: torch's threads use both cores and stall when SQLite
+        # takes one of them, which made overlapping the two slower than running them in turn. The
+        # lexical ranking then runs while Chroma searches (both release the GIL, neither is long).
+        vector = self._embedder.embed([query])[0]
         pending = self._pool.submit(lexical_search) if mode in ("hybrid", "lexical") else None
         try:
-            vector = self._embedder.embed([query])[0]
             dense: list[SearchHit] = []
             if mode in ("hybrid", "dense"):
                 dense = self._store.query(collection, vector, depth, where=filters.chroma_where())

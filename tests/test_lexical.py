@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, rare_enough
 from rag.types import Chunk
 
 
@@ -59,3 +59,27 @@ def test_legacy_single_table_layout_is_migrated(tmp_path: Path) -> None:
     assert [(hit.chunk_id, hit.page, hit.source) for hit in hits] == [("c9", 4, "r.pdf")]
     tables = {row[0] for row in index._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "chunks" not in tables
+
+
+def test_rare_enough_leaves_out_only_words_common_in_a_large_store() -> None:
+    frequency = {"2024": 30_000, "outage": 900, "ticket": 12_000}
+    assert rare_enough(frequency, 100_000) == ["outage"]  # in 30% and 12% of the chunks: too common
+    assert rare_enough(frequency, 200_000) == ["outage", "ticket"]  # 6% is rare enough
+    assert rare_enough({"2024": 30_000, "ticket": 25_000}, 100_000) == ["2024", "ticket"]  # nothing rarer
+    # A small store: 60% of 500 chunks is under the floor, so every word still ranks.
+    assert rare_enough({"leave": 300, "annual": 20}, 500) == ["leave", "annual"]
+
+
+def test_common_words_do_not_rank_in_a_large_store(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    filler = [chunk(n, f"status report {n} of the platform team") for n in range(1500)]
+    index.upsert("x", [*filler, chunk(5000, "the vpn gateway outage report"), chunk(5001, "report report report")])
+    # "report" is in every chunk: ranking by it would score all 1502; "vpn" decides alone.
+    found = index.search("x", "vpn report", 2)
+    assert [hit.chunk_id for hit in found] == ["c5000"]
+    # A question of common words only still finds what holds them, best first.
+    assert index.search("x", "report", 1)[0].chunk_id == "c5001"
+    # Below the floor the same words rank as usual: both the vpn chunk and the report-heavy one match.
+    small = LexicalIndex(tmp_path / "small.sqlite3")
+    small.upsert("x", [*filler[:20], chunk(5000, "the vpn gateway outage report"), chunk(5001, "report report report")])
+    assert {hit.chunk_id for hit in small.search("x", "vpn report", 2)} == {"c5000", "c5001"}
