@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,3 +97,15 @@ def test_single_texts_stay_in_process(pooled: PooledRedactor, redactor: Any) -> 
     text = "Please call Margarethe Quist on +44 20 7946 0958."
     assert pooled.redact(text).text == redactor.redact(text).text
     assert pooled.redact_documents([[text]])[0][0].text == redactor.redact(text).text
+
+
+def _look_up(host: str) -> object:
+    # Runs in a worker, where this test session's socket patch is absent: only Enclave's guard stands there.
+    return socket.getaddrinfo(host, 443)
+
+
+def test_workers_refuse_egress_too(pooled: PooledRedactor) -> None:
+    assert pooled._pool is not None
+    lookup = pooled._pool.submit(_look_up, "example.com")
+    with pytest.raises(Exception, match="refuses outbound network access"):
+        lookup.result(timeout=60)
