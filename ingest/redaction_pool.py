@@ -3,14 +3,17 @@
 spaCy and Presidio hold the GIL, so threads do not help; each worker process loads its own
 redactor once and takes a share of every batch, while the calling process redacts a share itself
 (its models are loaded already). Redaction is per document, so splitting a batch between documents
-changes nothing in the output. A worker that dies is replaced and its share redone in the caller.
+changes nothing in the output. A worker that dies is replaced and its share redone in the caller; a
+worker whose parent dies (an ingest killed with SIGKILL) exits within a second.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,9 +25,19 @@ from rag.types import Redaction
 logger = logging.getLogger(__name__)
 
 _worker_redactor: PresidioRedactor | None = None
+_PARENT_POLL_SECONDS = 1.0
 
 
-def _start_worker(settings: Settings) -> None:
+def _exit_with_parent(parent: int) -> None:
+    # A worker of an ingest killed by SIGKILL would wait for work for ever, holding its models' memory.
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
+def _start_worker(settings: Settings, parent: int) -> None:
+    # The parent's pid comes from the parent: one killed while this worker was starting is already gone here.
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     from rag.egress import install_from_env
 
     install_from_env()  # a spawned worker is an Enclave process too: no egress from it either
@@ -148,7 +161,7 @@ class PooledRedactor:
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self._settings,),
+            initargs=(self._settings, os.getpid()),
         )
         # Workers load their models now, while the caller goes on; until they are ready it redacts alone.
         self._warming = [pool.submit(_ready) for _ in range(self._workers)]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +113,47 @@ def test_workers_refuse_egress_too(pooled: PooledRedactor) -> None:
     lookup = pooled._pool.submit(_look_up, "example.com")
     with pytest.raises(Exception, match="refuses outbound network access"):
         lookup.result(timeout=60)
+
+
+_HOLD_A_POOL = """
+import sys, time
+from pathlib import Path
+import rag
+from ingest.components import build_redactor
+from ingest.redaction_pool import PooledRedactor
+from rag.settings import load_settings
+
+settings = load_settings(data_dir=Path(sys.argv[1]))
+pool = PooledRedactor(build_redactor(settings), settings, processes=2)
+if sys.argv[2] == "ready":
+    for future in pool._warming:
+        future.result(timeout=120)
+print(*[process.pid for process in pool._pool._processes.values()], flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("when", ["ready", "starting"])
+def test_workers_exit_when_the_ingesting_process_is_killed(tmp_path: Path, when: str) -> None:
+    """Killed once its workers are ready, or while they still load their models."""
+    command = [sys.executable, "-c", _HOLD_A_POOL, str(tmp_path), when]
+    holder = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        workers = [int(pid) for pid in holder.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status  # a zombie has exited; init reaps it
