@@ -481,7 +481,8 @@ def markdown_section(
     lines += corpus_notes(rows, seed)
     lines += [
         "- Each corpus is ingested by a fresh process into an empty data dir; peak RSS is that process's "
-        "`ru_maxrss`, model loading included. *Model load* is building the redactor (spaCy, Presidio), the "
+        "`ru_maxrss`, model loading included, plus its redaction workers' (the largest child's peak times their "
+        "number, an upper bound). *Model load* is building the redactor (spaCy, Presidio), the "
         "embedder and the store; pages/s excludes it. *Peak load avg* is the highest "
         "1-minute load average sampled while that corpus was ingested.",
         "",

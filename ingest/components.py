@@ -24,9 +24,9 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
     )
 
 
-def build_batch_redactor(settings: Settings, local: PresidioRedactor | None = None) -> Redactor:
+def build_batch_redactor(settings: Settings) -> Redactor:
     """The redactor of batch ingestion: shared over ``ingest_redaction_processes`` processes."""
-    local = local or build_redactor(settings)
+    local = build_redactor(settings)
     if settings.ingest_redaction_processes < 2:
         return local
     return PooledRedactor(local, settings, settings.ingest_redaction_processes)
