@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from bench.corpus import generate_corpus
+from bench.redaction_bench import presidio_phone_recognizer
 from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer
 from ingest.recognizers import PHONE_REGIONS
 
@@ -86,22 +87,9 @@ def test_redactor_uses_it_and_keeps_its_output(redactor: Any, tmp_path: Path) ->
         [path.read_text("utf-8")] for path in sorted(tmp_path.rglob("*")) if path.suffix in (".txt", ".md")
     ]
     faster = redactor.redact_documents(documents)
-    original = list(registry.recognizers)
-    registry.recognizers = [
-        PhoneRecognizer(
-            context=r.context,
-            supported_language=r.supported_language,
-            supported_regions=r.supported_regions,
-            leniency=r.leniency,
-            name=r.name,
-        )
-        if isinstance(r, DigitFloorPhoneRecognizer)
-        else r
-        for r in original
-    ]
-    try:
+    with presidio_phone_recognizer(redactor):
+        swapped = [r for r in registry.recognizers if isinstance(r, PhoneRecognizer)]
+        assert len(swapped) == len(phone) and all(type(r) is PhoneRecognizer for r in swapped)
         stock = redactor.redact_documents(documents)
-    finally:
-        registry.recognizers = original
     assert [[page.text for page in doc] for doc in faster] == [[page.text for page in doc] for doc in stock]
     assert any("<PHONE_NUMBER_" in page.text for doc in faster for page in doc)
