@@ -221,7 +221,7 @@ class LexicalIndex:
 
     def _document_frequency(self, words: Sequence[str]) -> dict[str, int]:
         # One look-up per word: fts5vocab answers "term = ?" from the index, not "term IN (...)".
-        found = {word: 0 for word in words}
+        found: dict[str, int] = {}
         for word in words:
             row = self._db.execute("SELECT doc FROM chunk_vocabulary WHERE term = ?", (word,)).fetchone()
             found[word] = int(row[0]) if row else 0
