@@ -36,7 +36,10 @@ COPY api ./api
 
 RUN python -m venv /opt/enclave
 RUN /opt/enclave/bin/python -m pip install --upgrade pip
-# The pip cache survives between builds (BuildKit), so llama-cpp-python compiles once (~11 min on 2 cores).
+# The wheelhouse survives between builds (BuildKit), so llama-cpp-python compiles once per CMAKE_ARGS
+# (~11 min on 2 cores); pip's own cache would hand back a wheel built with other options.
+COPY scripts/install_llama_cpp.sh ./scripts/
+RUN --mount=type=cache,target=/root/.cache/enclave scripts/install_llama_cpp.sh /opt/enclave/bin/python
 RUN --mount=type=cache,target=/root/.cache/pip /opt/enclave/bin/python -m pip install .
 
 # ---------------------------------------------------------------------------------------------------

@@ -10,13 +10,16 @@ SAMPLE_DATA_DIR ?= .enclave-data
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The first install compiles llama-cpp-python from source (4 to 11 minutes on 2 cores);
-# pip caches the wheel, so later installs take seconds. It is compiled for a portable x86-64 baseline
-# (AVX2, FMA), not with -march=native: on a CPU with AMX, ggml's native build uses AMX tiles, which
-# crash (SIGSEGV in ggml_backend_amx_mul_mat) in virtual machines that do not grant them.
+# The first install compiles llama-cpp-python from source (4 to 11 minutes on 2 cores) into a
+# wheelhouse keyed by CMAKE_ARGS (scripts/install_llama_cpp.sh), so later installs take seconds. pip's own
+# cache is bypassed for it: it ignores CMAKE_ARGS and would hand back a wheel built natively elsewhere.
+# It is compiled for a portable x86-64 baseline (AVX2, FMA), not with -march=native: on a CPU with AMX,
+# ggml's native build uses AMX tiles, which crash (SIGSEGV in ggml_backend_amx_mul_mat) in virtual
+# machines that do not grant them.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml scripts/install_llama_cpp.sh | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
+	scripts/install_llama_cpp.sh $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $@
 

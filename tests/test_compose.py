@@ -365,7 +365,8 @@ def makefile_install_steps() -> list[list[str]]:
 def dockerfile_install_steps() -> list[list[str]]:
     commands = run_commands(dockerfile_stages()["build"])
     venv = next(shlex.split(c)[-1] for c in commands if " -m venv " in c)
-    return [_normalized(c, venv) for c in commands if "-m venv" in c or "-m pip" in c]
+    installs = ("-m venv", "-m pip", "install_llama_cpp.sh")
+    return [_normalized(c, venv) for c in commands if any(step in c for step in installs)]
 
 
 def test_dockerfile_install_steps_are_the_makefile_steps() -> None:
@@ -376,6 +377,12 @@ def test_dockerfile_install_steps_are_the_makefile_steps() -> None:
     expected = [["." if word == ".[dev]" else word for word in step if word != "-e"] for step in make_steps]
     assert docker_steps == expected
     assert ["VENV/bin/python", "-m", "pip", "install", "."] in docker_steps
+    # The llama-cpp-python step runs a script of the repository: the image must be given it.
+    script = "scripts/install_llama_cpp.sh"
+    assert any(script in step for step in make_steps)
+    copied = {c for i, a in dockerfile_stages()["build"] if i == "COPY" for c in a.split()[:-1]}
+    assert script in copied
+    assert f"!{script}" in (REPO / ".dockerignore").read_text("utf-8").splitlines()
 
 
 def test_dockerfile_python_is_the_project_python() -> None:
