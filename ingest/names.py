@@ -692,33 +692,56 @@ def widen_names(
             metadata = result.recognition_metadata
             widened.append(RecognizerResult("PERSON", result.start, end, result.score, recognition_metadata=metadata))
             continue
-        start, end = _first_line(page, result.start, result.end)
-        possessive = _POSSESSIVE.search(page, start, end)  # "Yefremova's Cautionary Tales": the name ends
-        end = possessive.start() if possessive else end
-        for _ in range(2):
-            before = _NEIGHBOUR_BEFORE.search(page, max(0, start - 40), start)
-            if before is None or not _name_like(before.group(), common):
-                break
-            start = before.start()
-        hyphenated = _HYPHEN_SUFFIX.match(page, end)  # "Hauta-aho", of which NER took "Hauta"
-        end = hyphenated.end() if hyphenated else end
-        for _ in range(2):
-            after = _NEIGHBOUR_AFTER.search(page[end : end + 40])
-            if after is None or not _name_like(after.group(), common):
-                break
-            end += after.end()
-        widened.append(
-            RecognizerResult("PERSON", start, end, result.score, recognition_metadata=result.recognition_metadata)
-        )
+        for start, end in _name_lines(page, result.start, result.end, common):
+            possessive = _POSSESSIVE.search(page, start, end)  # "Yefremova's Cautionary Tales": the name ends
+            end = possessive.start() if possessive else end
+            for _ in range(2):
+                before = _NEIGHBOUR_BEFORE.search(page, max(0, start - 40), start)
+                if before is None or not _name_like(before.group(), common):
+                    break
+                start = before.start()
+            hyphenated = _HYPHEN_SUFFIX.match(page, end)  # "Hauta-aho", of which NER took "Hauta"
+            end = hyphenated.end() if hyphenated else end
+            for _ in range(2):
+                after = _NEIGHBOUR_AFTER.search(page[end : end + 40])
+                if after is None or not _name_like(after.group(), common):
+                    break
+                end += after.end()
+            widened.append(
+                RecognizerResult("PERSON", start, end, result.score, recognition_metadata=result.recognition_metadata)
+            )
     return widened
 
 
-def _first_line(page: str, start: int, end: int) -> tuple[int, int]:
-    """The first non-blank line of a span: what follows a line break is a job title or a label."""
-    value = page[start:end]
-    offset = len(value) - len(value.lstrip())
-    line = value.lstrip().split("\n")[0].rstrip()
-    return start + offset, start + offset + len(line)
+def _name_lines(
+    page: str, start: int, end: int, common: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """The lines of a span that hold the name, else its first line.
+
+    A span that runs over a line break holds the name and a label beside it, on either side: "Victoria
+    Bruun\\nPhone" (a label after), "Memo\\n\\nHarriet Lindqvist" (a heading before). A line holds a name
+    when its words are all name-like and it has two of them or a word the name lists know: a label is
+    one word, and nouns such as "Memo" or "Phone" are in none of the word lists ``_name_like`` consults.
+    """
+    lines = []
+    offset = start
+    for line in page[start:end].split("\n"):
+        stripped = line.strip()
+        if stripped:
+            first = offset + line.index(stripped)
+            lines.append((first, first + len(stripped)))
+        offset += len(line) + 1
+    if len(lines) <= 1:
+        return lines
+    named = []
+    for line_start, line_end in lines:
+        words = page[line_start:line_end].split()
+        if not all(_name_like(word, common) for word in words):
+            continue
+        known = any(fold(word) in given_names() or fold(word) in family_names() for word in words)
+        if len(words) >= 2 or known:
+            named.append((line_start, line_end))
+    return named or lines[:1]
 
 
 def _name_like(word: str, common: set[str] | frozenset[str]) -> bool:

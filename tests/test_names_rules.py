@@ -208,3 +208,42 @@ def test_lower_case_occurrences_are_not_spread_where_the_document_has_capitals()
 def test_ner_guesses_without_a_known_name_are_not_spread_in_lower_case() -> None:
     page = "ask the support team. the support team replied."
     assert _spread([page], [[_ner_person(page.index("support"), page.index("."))]]) == []
+
+
+def _ner_person(page: str, value: str) -> RecognizerResult:
+    start = page.index(value)
+    return RecognizerResult(
+        "PERSON", start, start + len(value), 0.85, recognition_metadata={"recognizer_name": "SpacyRecognizer"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "ner_span", "names"),
+    [
+        # A heading before the name: the name was lost when only the span's first line was kept.
+        ("Memo\n\nOswin Tarrabee approved it.", "Memo\n\nOswin Tarrabee", ["Oswin Tarrabee"]),
+        ("Dear\nOswin Tarrabee, welcome.", "Dear\nOswin Tarrabee", ["Oswin Tarrabee"]),
+        # A label after the name.
+        ("Oswin Tarrabee\nPhone: 555 0100", "Oswin Tarrabee\nPhone", ["Oswin Tarrabee"]),
+        # Two names on two lines, as on a business card.
+        (
+            "Oswin Tarrabee\nMerel Quaintance\n",
+            "Oswin Tarrabee\nMerel Quaintance",
+            ["Oswin Tarrabee", "Merel Quaintance"],
+        ),
+        # No line looks like a name: the first line stays, as before.
+        ("Memo\nPhone", "Memo\nPhone", ["Memo"]),
+    ],
+)
+def test_ner_spans_over_line_breaks_keep_the_lines_that_hold_names(page: str, ner_span: str, names: list[str]) -> None:
+    from ingest.names import widen_names
+
+    widened = widen_names(page, [_ner_person(page, ner_span)])
+    assert [page[r.start : r.end] for r in widened] == names
+
+
+def test_redactor_finds_a_name_below_a_heading(redactor: Any) -> None:
+    text = "Memo\n\nHarriet Lindqvist approved the backup rotation."
+    redacted = redactor.redact(text).text
+    assert "Harriet" not in redacted and "Lindqvist" not in redacted
+    assert redacted.startswith("Memo\n")
