@@ -725,6 +725,14 @@ def eval_retrieval(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    redaction: Annotated[
+        bool,
+        typer.Option(
+            "--redaction/--no-redaction",
+            help="--no-redaction ingests and searches the texts as they are, to weigh what redaction costs "
+            "retrieval (in the evaluation's own store only).",
+        ),
+    ] = True,
 ) -> None:
     """nDCG@10, recall@10 and recall@100 of dense, lexical and fused search on a BEIR-layout data set.
 
@@ -737,6 +745,7 @@ def eval_retrieval(
 
     from ingest.components import build_pipeline, build_redactor
     from ingest.lock import store_write_lock
+    from ingest.unredacted import UnredactedText
     from rag.components import load_embedder, open_store
     from rag.retrieval_eval import DEPTH, evaluate, load_beir
     from rag.retriever import HybridRetriever
@@ -756,7 +765,7 @@ def eval_retrieval(
             validate_collection_name(collection)
             dataset = load_beir(corpus, queries, qrels)
             with console.status("Loading models..."):
-                redactor = build_redactor(settings)
+                redactor = build_redactor(settings) if redaction else UnredactedText(tuple(settings.spacy_models))
                 # Models come from the user's settings (and model cache): the evaluation measures them.
                 embedder = load_embedder(settings)
                 store = open_store(eval_settings)
@@ -777,13 +786,13 @@ def eval_retrieval(
                 )
         except EnclaveError as exc:
             raise _fail(exc) from exc
-    summary = report.to_json()
+    summary = {**report.to_json(), "redaction": redaction}
     if as_json:
         out.print_json(json.dumps(summary))
         return
     table = Table(
         title=f"Retrieval on {summary['corpus']} documents, {summary['judged_queries']} judged queries "
-        f"(ingested in {summary['ingest_seconds']} s)"
+        f"(ingested in {summary['ingest_seconds']} s{'' if redaction else ', redaction off'})"
     )
     table.add_column("mode")
     for column in ("nDCG@10", "recall@10", "recall@100", "search s"):

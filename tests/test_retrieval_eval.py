@@ -218,3 +218,30 @@ def test_cli_keeps_off_the_users_store(tmp_path: Path) -> None:
     assert set(summary["modes"]) == {"dense", "lexical", "hybrid"}
     assert (eval_dir / "ledger.sqlite3").is_file() and (eval_dir / "chroma").is_dir()
     assert not (user_dir / "ledger.sqlite3").exists() and not (user_dir / "chroma").exists()
+
+
+def test_without_redaction_the_personal_values_are_indexed_and_found(
+    tmp_path: Path, redactor: Any, embedder: Any, personal_values: list[str]
+) -> None:
+    """The baseline of `--no-redaction`: same pipeline, texts kept as they are, languages still detected."""
+    from ingest.unredacted import UnredactedText
+    from rag.retriever import HybridRetriever
+
+    name = next(value for value in personal_values if " " in value and value.replace(" ", "").isalpha())
+    entry = CorpusEntry("memo", "Memo", f"{name} approved the backup rotation for the Lyon office.")
+    french = "Les sauvegardes du serveur de fichiers sont vérifiées chaque lundi matin par l'équipe."
+    baseline = UnredactedText(("en", "fr"))
+    assert baseline.redact_documents([[entry.text], [french]]) == [
+        [baseline.redact(entry.text)],
+        [baseline.redact(french)],
+    ]
+    assert [baseline.redact(entry.text).language, baseline.redact(french).language] == ["en", "fr"]
+
+    for kept, used in ((True, baseline), (False, redactor)):
+        pipeline = make_pipeline(tmp_path / str(kept), used, embedder)
+        retriever = HybridRetriever(embedder, pipeline.store, pipeline.lexical, candidates=10)
+        dataset = BeirDataset(corpus=(entry,), queries={"q": name}, qrels={"q": {"memo": 1}})
+        report = evaluate(dataset, ingester=pipeline, searcher=retriever, redactor=used, collection="names")
+        assert report.ingested == 1
+        hits = retriever.search(name, "names", top_k=5, mode="lexical")
+        assert any(name in hit.text for hit in hits) is kept
