@@ -490,6 +490,8 @@ def serve(
     try:
         with console.status("Loading models..."):
             services = Services.load(settings)
+        with console.status("Warming up the models..."):
+            services.warm_up()
     except EnclaveError as exc:
         raise _fail(exc) from exc
     console.print(f"Enclave serving on http://{bind_host}:{bind_port} (data dir {settings.data_dir})")

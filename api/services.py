@@ -186,3 +186,11 @@ class Services:
             keys=KeyStore(settings.keys_path),
             audit=AuditLog(settings.audit_path),
         )
+
+    def warm_up(self) -> None:
+        """Run each model once before the first request, which would otherwise pay for it: the first
+        spaCy and embedder calls are slow, and the fixed start of each prompt is evaluated once and
+        kept (the answer prompt's last, so that it is the one left in the model's context)."""
+        self.redactor.redact("Warming up: a first question from Jane Doe about the leave policy.")
+        self.embedder.embed(["Warming up: a first question about the leave policy."])
+        self.generator.prepare([*self.tickets.prompt_prefixes(), *self.answers.prompt_prefixes()])

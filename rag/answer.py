@@ -78,6 +78,11 @@ class AnswerService:
         self._max_tokens = max_tokens
         self._max_question_chars = max_question_chars
 
+    def prompt_prefixes(self) -> list[str]:
+        """The fixed start of every answer prompt, when the prompt has one (few-shot, not a chat template)."""
+        prefix = answer_prompt("", [], self._generator.chat_template).prefix
+        return [prefix] if prefix else []
+
     def search(
         self, query: str, collection: str, top_k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:

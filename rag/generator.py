@@ -52,6 +52,10 @@ class Generator(Protocol):
         self, prompt: str, choices: Sequence[str], prefix: str | None = None
     ) -> dict[str, float] | None: ...
 
+    def prepare(self, prefixes: Sequence[str]) -> None:
+        """Evaluate fixed prompt prefixes now, so that the first request to use each does not wait for it."""
+        ...
+
     @property
     def chat_template(self) -> str | None: ...
 
@@ -220,6 +224,12 @@ class LlamaGenerator:
             chosen = np.array([logits[t[0]] for t in first_tokens], dtype=np.float64)
         weights = np.exp(chosen - chosen.max())
         return {choice: float(w) for choice, w in zip(choices, weights / weights.sum(), strict=True)}
+
+    def prepare(self, prefixes: Sequence[str]) -> None:
+        # The last one stays in the context; the others are restored from their saved states when asked for.
+        for prefix in prefixes:
+            with self._lock:
+                self._restore_prefix(prefix)
 
     def _restore_prefix(self, prefix: str) -> None:
         tokens = self._llm.tokenize(prefix.encode("utf-8"), add_bos=True)

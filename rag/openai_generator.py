@@ -101,6 +101,10 @@ class OpenAICompatibleGenerator:
         # ``prefix`` is the in-process generator's cache hint; servers cache prompt prefixes themselves.
         yield from self._stream(prompt, max_tokens=max_tokens, stop=stop)
 
+    def prepare(self, prefixes: Sequence[str]) -> None:
+        # Nothing to do here: the server keeps its own prompt cache, filled by the first request.
+        return None
+
     def choice_probabilities(
         self, prompt: str, choices: Sequence[str], prefix: str | None = None
     ) -> dict[str, float] | None:

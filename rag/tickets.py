@@ -70,6 +70,11 @@ class TicketService:
         self._model_weight = model_weight
         self._max_text_chars = max_text_chars
 
+    def prompt_prefixes(self) -> list[str]:
+        """The fixed starts of the classification and summary prompts."""
+        prompts = (classify_prompt("", ["label"]), summary_prompt(""))
+        return [prompt.prefix for prompt in prompts if prompt.prefix]
+
     def classify(
         self,
         text: str,

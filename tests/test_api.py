@@ -217,3 +217,16 @@ def test_openapi_schema_is_published(client: Any) -> None:
     ):
         assert path in schema["paths"], path
     assert "AskResponse" in json.dumps(schema["components"])
+
+
+def test_warm_up_evaluates_every_fixed_prompt_start_and_leaves_the_answer_one_in_context(services: Any) -> None:
+    generator = services.generator
+    answer_prefixes = services.answers.prompt_prefixes()
+    ticket_prefixes = services.tickets.prompt_prefixes()
+    assert len(answer_prefixes) == 1 and len(ticket_prefixes) == 2  # the bundled model's few-shot prompts
+    generator._llm.reset()
+    generator._prefix_states.clear()
+    services.warm_up()
+    assert set(generator._prefix_states) == {*answer_prefixes, *ticket_prefixes}
+    tokens = generator._llm.tokenize(answer_prefixes[0].encode("utf-8"), add_bos=True)
+    assert list(generator._llm._input_ids[: len(tokens)]) == tokens
