@@ -210,13 +210,6 @@ def test_ner_guesses_without_a_known_name_are_not_spread_in_lower_case() -> None
     assert _spread([page], [[_ner_person(page.index("support"), page.index("."))]]) == []
 
 
-def _ner_person(page: str, value: str) -> RecognizerResult:
-    start = page.index(value)
-    return RecognizerResult(
-        "PERSON", start, start + len(value), 0.85, recognition_metadata={"recognizer_name": "SpacyRecognizer"}
-    )
-
-
 @pytest.mark.parametrize(
     ("page", "ner_span", "names"),
     [
@@ -238,7 +231,8 @@ def _ner_person(page: str, value: str) -> RecognizerResult:
 def test_ner_spans_over_line_breaks_keep_the_lines_that_hold_names(page: str, ner_span: str, names: list[str]) -> None:
     from ingest.names import widen_names
 
-    widened = widen_names(page, [_ner_person(page, ner_span)])
+    start = page.index(ner_span)
+    widened = widen_names(page, [_ner_person(start, start + len(ner_span))])
     assert [page[r.start : r.end] for r in widened] == names
 
 
