@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -227,9 +228,15 @@ class LlamaGenerator:
 
     def prepare(self, prefixes: Sequence[str]) -> None:
         # The last one stays in the context; the others are restored from their saved states when asked for.
-        for prefix in prefixes:
-            with self._lock:
-                self._restore_prefix(prefix)
+        def evaluate() -> None:
+            for prefix in prefixes:
+                with self._lock:
+                    self._restore_prefix(prefix)
+
+        # In a thread of its own, as requests run: when llama.cpp first computes on the main thread, later
+        # generation on other threads runs at about 60% of its speed (measured: 26 against 42 tokens/s).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-llm-prepare") as worker:
+            worker.submit(evaluate).result()
 
     def _restore_prefix(self, prefix: str) -> None:
         tokens = self._llm.tokenize(prefix.encode("utf-8"), add_bos=True)
