@@ -19,8 +19,9 @@ ARG PIP_INDEX_URL=https://pypi.org/simple
 ARG PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 # llama.cpp is compiled for a portable x86-64 baseline (AVX2, FMA), not for the build machine's CPU,
 # so the image runs on any host of that generation (a native build on a CPU with AMX crashes on hosts
-# that do not grant AMX tiles). "-DGGML_NATIVE=ON" is faster on the build host only.
-ARG CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+# that do not grant AMX tiles). "-DGGML_NATIVE=ON" is faster on the build host only. Without OpenMP, ggml
+# runs its own thread pool instead of sharing torch's OpenMP runtime (see the Makefile).
+ARG CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_OPENMP=OFF"
 ENV CMAKE_ARGS=${CMAKE_ARGS} \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -47,7 +48,7 @@ RUN --mount=type=cache,target=/root/.cache/pip /opt/enclave/bin/python -m pip in
 # ---------------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
-# libgomp1: the OpenMP runtime llama.cpp is linked against.
+# libgomp1: the system OpenMP runtime, for compiled dependencies that expect one (llama.cpp is built without it).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/*

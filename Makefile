@@ -15,8 +15,10 @@ $(BIN)/python:
 # cache is bypassed for it: it ignores CMAKE_ARGS and would hand back a wheel built natively elsewhere.
 # It is compiled for a portable x86-64 baseline (AVX2, FMA), not with -march=native: on a CPU with AMX,
 # ggml's native build uses AMX tiles, which crash (SIGSEGV in ggml_backend_amx_mul_mat) in virtual
-# machines that do not grant them.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# machines that do not grant them. Without OpenMP, ggml uses its own thread pool: with OpenMP it shared
+# torch's runtime, which stops spinning at barriers while more OpenMP threads exist than cores, and
+# generation in the server ran at 62% of its speed once an embedding had run on a long-lived thread.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_OPENMP=OFF
 $(VENV)/.installed: pyproject.toml scripts/install_llama_cpp.sh | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
 	scripts/install_llama_cpp.sh $(BIN)/python
