@@ -65,9 +65,9 @@ class _TorchEncoder:
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         # On a thread that ends with the call. torch's OpenMP thread team lives as long as the thread that
-        # started it, and llama.cpp shares that OpenMP runtime: while more OpenMP threads exist than cores,
-        # the runtime stops spinning at barriers, and generation on another thread ran at 62% of its speed
-        # after one embedding on a long-lived (request pool) thread (26 against 42 tokens/s).
+        # started it; while the runtime manages more threads than there are cores, it stops spinning at
+        # barriers. Teams left on long-lived request threads slowed every OpenMP user in the process: with
+        # llama.cpp built with OpenMP, generation ran at 62% of its speed (26 against 42 tokens/s).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-embed") as worker:
             vectors = worker.submit(
                 self._model.encode,

@@ -233,8 +233,9 @@ class LlamaGenerator:
                 with self._lock:
                     self._restore_prefix(prefix)
 
-        # In a thread of its own, as requests run: when llama.cpp first computes on the main thread, later
-        # generation on other threads runs at about 60% of its speed (measured: 26 against 42 tokens/s).
+        # On a thread that ends with the call, as with the embedder: a llama.cpp built with OpenMP (CMAKE_ARGS
+        # can turn it back on) keeps a team of threads for each thread it computed on, and a team left on the
+        # main thread slowed later generation on request threads to 60% (26 against 42 tokens/s).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-llm-prepare") as worker:
             worker.submit(evaluate).result()
 
