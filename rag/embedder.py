@@ -62,21 +62,23 @@ class _TorchEncoder:
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.max_seq_length = int(self._model.max_seq_length or 256)
         self.tokenizer = self._model.tokenizer
+        # Every call runs on this one thread. torch keeps a team of OpenMP threads for each thread it
+        # computed on, for as long as that thread lives, and the OpenMP runtime stops spinning at barriers
+        # while it manages more threads than there are cores: calls from the server's many request threads
+        # would leave a team on each. (llama.cpp built with OpenMP shared that runtime and generated at 62%
+        # of its speed.) A thread per call would avoid that too, but pays about 10 ms per query for torch's
+        # per-thread start.
+        self._torch_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-torch")
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        # On a thread that ends with the call. torch's OpenMP thread team lives as long as the thread that
-        # started it; while the runtime manages more threads than there are cores, it stops spinning at
-        # barriers. Teams left on long-lived request threads slowed every OpenMP user in the process: with
-        # llama.cpp built with OpenMP, generation ran at 62% of its speed (26 against 42 tokens/s).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-embed") as worker:
-            vectors = worker.submit(
-                self._model.encode,
-                texts,
-                batch_size=self._batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).result()
+        vectors = self._torch_thread.submit(
+            self._model.encode,
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).result()
         return np.asarray(vectors, dtype=np.float32)
 
 
