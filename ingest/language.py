@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -24,3 +25,11 @@ def detect_language(text: str, languages: tuple[str, ...] = ("en", "fr"), sample
         return languages[0]
     scores = {language: sum(1 for word in words if word in _stop_words(language)) for language in languages}
     return max(languages, key=lambda language: scores[language])
+
+
+def languages_per_document(documents: Sequence[object], languages: Sequence[str | None] | None) -> list[str | None]:
+    """The language asked for each document, None where it is to be detected: one per document, or none given."""
+    wanted: list[str | None] = list(languages) if languages is not None else [None] * len(documents)
+    if len(wanted) != len(documents):
+        raise ValueError("one language (or None) per document")
+    return wanted

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ingest.language import languages_per_document
 from ingest.redactor import PresidioRedactor
 from rag.settings import Settings
 from rag.types import Redaction
@@ -104,9 +105,7 @@ class PooledRedactor:
     def redact_documents(
         self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
     ) -> list[list[Redaction]]:
-        wanted: list[str | None] = list(languages) if languages is not None else [None] * len(documents)
-        if len(wanted) != len(documents):
-            raise ValueError("one language (or None) per document")
+        wanted = languages_per_document(documents, languages)
         shares = split_by_size([sum(len(page) for page in pages) for pages in documents], self._workers + 1)
         if len(shares) < 2 or not self._workers_ready():
             return self._local.redact_documents(documents, wanted)

@@ -16,7 +16,7 @@ from presidio_analyzer.recognizer_registry import RecognizerRegistry
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
-from ingest.language import detect_language
+from ingest.language import detect_language, languages_per_document
 from ingest.names import (
     ContextualNameRecognizer,
     CuedNameRecognizer,
@@ -217,9 +217,7 @@ class PresidioRedactor:
         spaCy, which costs most of the time, runs over every page of every document in batches
         (``nlp.pipe``), several times faster than a call per page; the rest stays per document.
         """
-        wanted = list(languages) if languages is not None else [None] * len(documents)
-        if len(wanted) != len(documents):
-            raise ValueError("one language (or None) per document")
+        wanted = languages_per_document(documents, languages)
         resolved = [
             language or self.language_of("\n".join(pages)) for pages, language in zip(documents, wanted, strict=True)
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.language import detect_language
+from ingest.language import detect_language, languages_per_document
 from rag.types import Redaction
 
 
@@ -25,7 +25,5 @@ class UnredactedText:
     def redact_documents(
         self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
     ) -> list[list[Redaction]]:
-        wanted = list(languages) if languages is not None else [None] * len(documents)
-        if len(wanted) != len(documents):
-            raise ValueError("one language (or None) per document")
+        wanted = languages_per_document(documents, languages)
         return [self.redact_pages(pages, language) for pages, language in zip(documents, wanted, strict=True)]
