@@ -233,9 +233,10 @@ class LlamaGenerator:
                 with self._lock:
                     self._restore_prefix(prefix)
 
-        # On a thread that ends with the call, as with the embedder: a llama.cpp built with OpenMP (CMAKE_ARGS
-        # can turn it back on) keeps a team of threads for each thread it computed on, and a team left on the
-        # main thread slowed later generation on request threads to 60% (26 against 42 tokens/s).
+        # On a thread that ends with the call, not the caller's (the main thread, at start-up): a llama.cpp
+        # built with OpenMP (CMAKE_ARGS can turn it back on) keeps a team of threads for each thread it
+        # computed on, and a team left on the main thread slowed later generation on request threads to 60%
+        # (26 against 42 tokens/s).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-llm-prepare") as worker:
             worker.submit(evaluate).result()
 
