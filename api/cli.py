@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 
 def _fail(exc: EnclaveError) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {exc.detail}")
+    console.print(f"[bold red]error:[/] {exc.detail}" + (f" ({exc.cause})" if exc.cause else ""))
     return typer.Exit(code=2)
 
 
@@ -476,6 +476,11 @@ def serve(
     settings = _settings()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    # Said first, before anything else can stop the start: an operator must see it in every start's log.
+    if installed_guard() is None:
+        logging.getLogger("enclave").warning(
+            "the egress guard is OFF (ENCLAVE_EGRESS_GUARD=off): outbound connections are not refused"
+        )
     if not is_loopback_host(bind_host) and not KeyStore(settings.keys_path).has_active_keys():
         console.print(
             f"[bold red]refusing to start:[/] binding to {bind_host} would expose Enclave beyond this machine, and "
@@ -483,10 +488,6 @@ def serve(
             "first: enclave keys create --collections '*' --role admin"
         )
         raise typer.Exit(code=2)
-    if installed_guard() is None:
-        logging.getLogger("enclave").warning(
-            "the egress guard is OFF (ENCLAVE_EGRESS_GUARD=off): outbound connections are not refused"
-        )
     try:
         with console.status("Loading models..."):
             services = Services.load(settings)

@@ -1,9 +1,15 @@
 """The egress guard: inside an Enclave process, outbound connections go to loopback or nowhere.
 
 Installed with ``sys.addaudithook`` before any library is imported, so it sees every
-``socket.connect`` and name lookup, whoever makes it. Anything but loopback and the configured
-Chroma server is refused with ``EgressRefusedError`` and logged. Settings are read from
-the environment directly: the guard must be up before the settings library itself is imported.
+``socket.connect``, datagram sent to an address (``socket.sendto``/``sendmsg``) and name lookup made
+through Python's socket module, whoever makes it. Anything but loopback and the configured Chroma
+server (and generation server) is refused with ``EgressRefusedError`` and logged. Its settings are
+read from the environment and the ``ENCLAVE_CONFIG`` file directly (the environment wins, as for
+every setting): the guard must be up before the settings library itself is imported.
+
+Sockets opened by native code that bypasses Python's socket module (a Rust or C++ client) raise no
+audit event; Enclave's native dependencies open none (Chroma's embedded core works on files, model
+runtimes compute only), and the socket-patch test in tests/test_egress.py is the second witness.
 
 Modes (``ENCLAVE_EGRESS_GUARD``): ``on`` (default) refuses and logs; ``strict`` also makes the
 process exit with status 75 if anything was refused; ``off`` installs nothing (the server logs it).
@@ -19,7 +25,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,6 +35,8 @@ STRICT_EXIT_STATUS = 75
 _LOOKUP_EVENTS = frozenset(
     {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"}
 )
+# Events whose second argument is the (host, port) a packet or connection goes to.
+_ADDRESSED_EVENTS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
 
 
@@ -71,9 +80,10 @@ class EgressGuard:
         return address.is_loopback or address.is_unspecified
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
-        if event == "socket.connect":
+        if event in _ADDRESSED_EVENTS:
             address = args[1]
-            # Unix sockets (a str path) and non-IP families are local by nature.
+            # Unix sockets (a str path) and non-IP families are local by nature; a sendmsg without an
+            # address goes where the socket was connected, which was checked then.
             if not isinstance(address, tuple):
                 return
             host = address[0]
@@ -83,9 +93,9 @@ class EgressGuard:
             return
         if self.is_allowed(host):
             return
-        if event == "socket.connect" and self._resolves_to_allowed_host(str(host)):
+        if event in _ADDRESSED_EVENTS and self._resolves_to_allowed_host(str(host)):
             return
-        target = f"{host}:{address[1]}" if event == "socket.connect" else str(host)
+        target = f"{host}:{address[1]}" if event in _ADDRESSED_EVENTS else str(host)
         self._refuse(event, target)
 
     def _resolves_to_allowed_host(self, address: str) -> bool:
@@ -136,24 +146,58 @@ class EgressGuard:
 _installed: EgressGuard | None = None
 
 
-def allowed_hosts_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+def _setting(name: str, environ: Mapping[str, str], config: Mapping[str, Any]) -> str | None:
+    """A setting as ``rag.settings`` would read it: ``ENCLAVE_<NAME>``, else the config file's ``name``."""
+    value = environ.get(f"ENCLAVE_{name.upper()}")
+    if value is None and config.get(name) is not None:
+        value = str(config[name])
+    return value
+
+
+def config_file_values(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The ``ENCLAVE_CONFIG`` TOML file's values; empty without one. A broken file is the settings' error
+    to report, with its full message, once they load: the guard then keeps its safe defaults."""
+    path = environ.get("ENCLAVE_CONFIG")
+    if not path:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def allowed_hosts_from_env(
+    environ: Mapping[str, str] = os.environ, config: Mapping[str, Any] | None = None
+) -> list[str]:
+    config = config_file_values(environ) if config is None else config
     hosts = []
-    for variable in ("ENCLAVE_CHROMA_URL", "ENCLAVE_LLM_BASE_URL"):
-        url = environ.get(variable)
+    for name in ("chroma_url", "llm_base_url"):
+        url = _setting(name, environ, config)
         if url:
             hosts.append(urlparse(url).hostname or "")
     return hosts
 
 
+def guard_mode(environ: Mapping[str, str] = os.environ, config: Mapping[str, Any] | None = None) -> str:
+    """``on``, ``strict`` or ``off``; anything unrecognised counts as ``on``, never as off."""
+    config = config_file_values(environ) if config is None else config
+    mode = (_setting("egress_guard", environ, config) or "on").strip().lower()
+    if mode in ("off", "0", "false", "no"):
+        return "off"
+    return "strict" if mode == "strict" else "on"
+
+
 def install_from_env() -> EgressGuard | None:
-    """Install the guard once per process, as the environment says; returns it (None when off)."""
+    """Install the guard once per process, as the environment and config file say (None when off)."""
     global _installed
     if _installed is not None:
         return _installed
-    mode = os.environ.get("ENCLAVE_EGRESS_GUARD", "on").strip().lower()
-    if mode in ("off", "0", "false", "no"):
+    config = config_file_values()
+    mode = guard_mode(os.environ, config)
+    if mode == "off":
         return None
-    guard = EgressGuard(allowed_hosts_from_env(), strict=mode == "strict")
+    guard = EgressGuard(allowed_hosts_from_env(os.environ, config), strict=mode == "strict")
     sys.addaudithook(guard.audit)
     atexit.register(guard.exit_if_strict)
     _installed = guard

@@ -48,15 +48,22 @@ def outside(host):
     except ValueError:
         return True
 real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+real_sendto = socket.socket.sendto
 def connect(self, address):
     if isinstance(address, tuple) and outside(address[0]):
         attempts.append(("connect", address[0]))
     return real_connect(self, address)
+def sendto(self, data, *args):
+    address = args[-1]
+    if isinstance(address, tuple) and outside(address[0]):
+        attempts.append(("sendto", address[0]))
+    return real_sendto(self, data, *args)
 def getaddrinfo(host, *args, **kwargs):
     if outside(host):
         attempts.append(("getaddrinfo", host))
     return real_getaddrinfo(host, *args, **kwargs)
 socket.socket.connect = connect
+socket.socket.sendto = sendto
 socket.getaddrinfo = getaddrinfo
 import atexit
 atexit.register(lambda: print("ATTEMPTS", attempts))
@@ -138,3 +145,69 @@ def test_addresses_of_the_allowed_chroma_host_are_allowed() -> None:
     guard.audit("socket.connect", (None, ("172.18.0.2", 8000)))
     with pytest.raises(EgressRefusedError):
         guard.audit("socket.connect", (None, ("172.18.0.3", 8000)))
+
+
+def test_datagrams_to_the_outside_are_refused_too(tmp_path: Path) -> None:
+    """UDP needs no connect: a DNS query sent by hand, or any datagram, goes through sendto."""
+    probe = """
+import socket
+import api
+from rag.egress import EgressRefusedError
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    udp.sendto(b"x", ("198.51.100.7", 53))
+    print("sent")
+except EgressRefusedError:
+    print("refused sendto")
+local = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+local.bind(("127.0.0.1", 0))
+udp.sendto(b"y", local.getsockname())
+print("loopback", local.recv(1).decode())
+"""
+    result = _run(probe, tmp_path, "on")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["refused sendto", "loopback y"]
+    assert "egress refused: socket.sendto to 198.51.100.7:53" in result.stderr
+
+
+def test_the_config_file_sets_the_guard_and_the_environment_wins(tmp_path: Path) -> None:
+    from rag.egress import allowed_hosts_from_env, guard_mode
+
+    config = tmp_path / "enclave.toml"
+    config.write_text('egress_guard = "off"\nchroma_url = "http://chroma.internal:8000"\n', encoding="utf-8")
+    from_file = {"ENCLAVE_CONFIG": str(config)}
+    assert guard_mode(from_file) == "off"
+    assert allowed_hosts_from_env(from_file) == ["chroma.internal"]
+    assert guard_mode({**from_file, "ENCLAVE_EGRESS_GUARD": "strict"}) == "strict"
+    assert guard_mode({"ENCLAVE_EGRESS_GUARD": "of"}) == "on"  # a typo never turns it off
+    config.write_text("egress_guard = [broken", encoding="utf-8")
+    assert guard_mode(from_file) == "on"
+
+    probe = """
+import socket, api
+try:
+    socket.create_connection(("198.51.100.7", 443), timeout=1)
+except OSError as exc:
+    print(type(exc).__name__)
+"""
+    config.write_text('egress_guard = "strict"\n', encoding="utf-8")
+    env = {**os.environ, "ENCLAVE_CONFIG": str(config), "ENCLAVE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("ENCLAVE_EGRESS_GUARD", None)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.strip() == "EgressRefusedError" and result.returncode == 75, result.stderr
+
+
+@pytest.mark.parametrize("guard", ["off", "on"])
+def test_the_server_says_at_start_when_the_guard_is_off(tmp_path: Path, guard: str) -> None:
+    # Bound beyond loopback with no key, serve stops right after its first checks: no model is loaded.
+    env = {**os.environ, "ENCLAVE_DATA_DIR": str(tmp_path), "ENCLAVE_EGRESS_GUARD": guard}
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "0.0.0.0", "--port", "8799"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    warned = "the egress guard is OFF" in result.stderr
+    assert warned == (guard == "off"), result.stderr
