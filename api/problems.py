@@ -30,7 +30,8 @@ def enclave_error_handler(request: Request[Any, Any, Any], exc: EnclaveError) ->
     if isinstance(exc, RetryLaterError):
         return problem(exc.status, exc.title, exc.detail, retry_after=exc.retry_after)
     if exc.status >= 500:
-        logger.error("%s %s failed: %s", request.method, request.url.path, exc.title)
+        logger.error("%s %s failed: %s: %s", request.method, request.url.path, exc.title, exc)
+    # Only Enclave's own words: ``exc.cause`` (a library's message) stays in the log.
     return problem(exc.status, exc.title, exc.detail)
 
 
@@ -48,6 +49,10 @@ def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationExc
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     headers_retry = (exc.headers or {}).get("Retry-After")
     extra = {"retry_after": int(headers_retry)} if headers_retry else {}
+    if exc.status_code >= 500:
+        # The framework's 5xx details can carry an exception's message: logged, not sent.
+        logger.error("%s %s failed: %s", request.method, request.url.path, exc.detail)
+        return problem(exc.status_code, _title(exc.status_code), "the server could not complete the request", **extra)
     return problem(exc.status_code, _title(exc.status_code), str(exc.detail), **extra)
 
 

@@ -50,7 +50,11 @@ def build_pipeline(
         ledger=ledger or Ledger(settings.ledger_path),
         max_file_bytes=settings.max_file_bytes,
         max_pdf_pages=settings.max_pdf_pages,
-        pdf_limits=PdfLimits(timeout_seconds=settings.pdf_timeout_seconds, memory_mb=settings.pdf_memory_mb),
+        pdf_limits=PdfLimits(
+            timeout_seconds=settings.pdf_timeout_seconds,
+            memory_mb=settings.pdf_memory_mb,
+            max_stream_mb=settings.pdf_max_stream_mb,
+        ),
         group_documents=settings.ingest_group_documents,
         group_pages=settings.ingest_group_pages,
     )

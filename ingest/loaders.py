@@ -84,9 +84,32 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip(), title
 
 
-def load_pdf(data: bytes, max_pages: int) -> LoadedDocument:
+# pypdf's own limits on what one stream may inflate to, set to one figure: a decompression bomb is
+# refused with its reason instead of filling the parser's memory.
+_STREAM_LIMITS = (
+    "maximum_declared_stream_length",
+    "array_based_stream_maximum_output_length",
+    "jbig2_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "zlib_maximum_output_length",
+    "brotli_maximum_output_length",
+    "image_maximum_buffer_size",
+)
+DEFAULT_PDF_STREAM_MB = 64
+
+
+def load_pdf(data: bytes, max_pages: int, max_stream_mb: int = DEFAULT_PDF_STREAM_MB) -> LoadedDocument:
+    from pypdf import apply_configuration
+
+    limit = max_stream_mb * 1024 * 1024
+    with apply_configuration(None, **dict.fromkeys(_STREAM_LIMITS, limit)):
+        return _load_pdf(data, max_pages, max_stream_mb)
+
+
+def _load_pdf(data: bytes, max_pages: int, max_stream_mb: int) -> LoadedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -96,7 +119,9 @@ def load_pdf(data: bytes, max_pages: int) -> LoadedDocument:
                 if not reader.decrypt(""):
                     raise UnsupportedDocumentError("encrypted PDF (a password is required)")
             except (FileNotDecryptedError, NotImplementedError) as exc:
-                raise UnsupportedDocumentError(f"encrypted PDF ({exc})") from exc
+                raise UnsupportedDocumentError(
+                    "encrypted PDF (it cannot be opened without its password)", cause=str(exc)
+                ) from exc
         page_count = len(reader.pages)
         if page_count > max_pages:
             raise UnsupportedDocumentError(f"PDF has {page_count} pages, more than the limit of {max_pages}")
@@ -115,10 +140,20 @@ def load_pdf(data: bytes, max_pages: int) -> LoadedDocument:
             title = None
     except UnsupportedDocumentError:
         raise
+    except LimitReachedError as exc:
+        raise UnsupportedDocumentError(
+            "the PDF goes beyond the parser's limits (a stream that inflates past the limit of "
+            f"{max_stream_mb} MiB, or more objects in one stream than a document holds)",
+            cause=str(exc),
+        ) from exc
     except FileNotDecryptedError as exc:
-        raise UnsupportedDocumentError(f"encrypted PDF ({exc})") from exc
+        raise UnsupportedDocumentError(
+            "encrypted PDF (it cannot be opened without its password)", cause=str(exc)
+        ) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise UnsupportedDocumentError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
+        raise UnsupportedDocumentError(
+            "unreadable PDF (damaged, truncated or not really a PDF)", cause=f"{type(exc).__name__}: {exc}"
+        ) from exc
     if not pages:
         raise UnsupportedDocumentError(f"PDF has no text layer ({page_count} image-only or empty pages)")
     return LoadedDocument(kind="pdf", pages=pages, title=title, pages_without_text=empty)
@@ -134,7 +169,7 @@ def load_email(data: bytes) -> LoadedDocument:
         try:
             content = body_part.get_content()
         except (LookupError, UnicodeError) as exc:
-            raise UnsupportedDocumentError(f"email body in an unreadable encoding: {exc}") from exc
+            raise UnsupportedDocumentError("email body in an unreadable encoding", cause=str(exc)) from exc
         body = html_to_text(content)[0] if body_part.get_content_subtype() == "html" else str(content)
     text = "\n".join(header_lines) + "\n\n" + body.strip()
     subject = str(message["Subject"]) if message["Subject"] else None
@@ -147,6 +182,7 @@ class PdfLimits:
 
     timeout_seconds: float = 60.0
     memory_mb: int = 2048
+    max_stream_mb: int = DEFAULT_PDF_STREAM_MB
     isolated: bool = True
 
 
@@ -156,10 +192,10 @@ def load_bytes(data: bytes, name: str, max_pages: int = 5000, pdf_limits: PdfLim
     if kind == "pdf":
         limits = pdf_limits or PdfLimits()
         if not limits.isolated:
-            return load_pdf(data, max_pages)
+            return load_pdf(data, max_pages, limits.max_stream_mb)
         from ingest.pdf_isolation import load_pdf_isolated
 
-        return load_pdf_isolated(data, max_pages, limits.timeout_seconds, limits.memory_mb)
+        return load_pdf_isolated(data, max_pages, limits.timeout_seconds, limits.memory_mb, limits.max_stream_mb)
     if kind == "email":
         document = load_email(data)
     else:

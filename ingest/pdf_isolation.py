@@ -60,11 +60,14 @@ atexit.register(_shutdown)
 multiprocessing.util.Finalize(None, _shutdown, exitpriority=100)
 
 
-def load_pdf_isolated(data: bytes, max_pages: int, timeout_seconds: float, memory_mb: int) -> LoadedDocument:
-    from ingest.loaders import load_pdf
+def load_pdf_isolated(
+    data: bytes, max_pages: int, timeout_seconds: float, memory_mb: int, max_stream_mb: int | None = None
+) -> LoadedDocument:
+    from ingest.loaders import DEFAULT_PDF_STREAM_MB, load_pdf
 
+    stream_mb = DEFAULT_PDF_STREAM_MB if max_stream_mb is None else max_stream_mb
     with _lock:
-        future = _get_pool(memory_mb).schedule(load_pdf, args=(data, max_pages), timeout=timeout_seconds)
+        future = _get_pool(memory_mb).schedule(load_pdf, args=(data, max_pages, stream_mb), timeout=timeout_seconds)
         try:
             return future.result()
         except FutureTimeout as exc:

@@ -236,6 +236,9 @@ class IngestionPipeline:
     ) -> FileOutcome | _Admitted:
         with _timed(timings, "load"):
             try:
+                # Checked again here: a file may have been swapped for a link out of the root since listing.
+                if source_file.path.is_symlink() and not source_file.is_within_root:
+                    raise UnsupportedDocumentError("a link that leads out of the ingested folder")
                 status = source_file.path.stat()
                 if not stat.S_ISREG(status.st_mode):
                     # Reading a named pipe blocks until a writer comes; a device may never end.
@@ -281,6 +284,8 @@ class IngestionPipeline:
             with _timed(timings, "load"):
                 admitted.document = load_bytes(data, source, self._max_pdf_pages, self._pdf_limits)
         except UnsupportedDocumentError as exc:
+            if exc.cause:
+                logger.info("%s: %s (%s)", source, exc.detail, exc.cause)
             return self._fail_admitted(collection, admitted, exc.detail)
         except Exception as exc:  # a parser choking on one file must not stop the batch
             return self._fail_admitted(collection, admitted, _unexpected(exc, source))
@@ -517,7 +522,7 @@ def _writing(source: str) -> Iterator[None]:
         raise
     except (sqlite3.Error, OSError) as exc:
         reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else str(exc)
-        raise StoreError(f"cannot write {source} to the data dir or the store: {reason}") from exc
+        raise StoreError(f"cannot write {source} to the data dir or the store", cause=reason) from exc
 
 
 @contextmanager

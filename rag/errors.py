@@ -4,14 +4,20 @@ from __future__ import annotations
 
 
 class EnclaveError(Exception):
-    """Base of every error Enclave raises on purpose. ``status`` is the HTTP status it maps to."""
+    """Base of every error Enclave raises on purpose. ``status`` is the HTTP status it maps to.
+
+    ``detail`` is Enclave's own words, safe to show to any client. ``cause`` is what a library said
+    (an exception's message): it may name internals, so it goes to the operator's terminal and log,
+    never into an HTTP response.
+    """
 
     status: int = 500
     title: str = "Internal error"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, *, cause: str | None = None) -> None:
+        super().__init__(detail if cause is None else f"{detail} ({cause})")
         self.detail = detail
+        self.cause = cause
 
 
 class ConfigurationError(EnclaveError):

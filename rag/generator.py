@@ -99,7 +99,7 @@ class LlamaGenerator:
                 verbose=False,
             )
         except ValueError as exc:
-            raise ConfigurationError(f"cannot load GGUF model {model_path}: {exc}") from exc
+            raise ConfigurationError(f"cannot load GGUF model {model_path}", cause=str(exc)) from exc
         self._temperature = temperature
         self._seed = seed
         self._lock = threading.Lock()

@@ -124,7 +124,7 @@ def _export_fp32(folder: Path, path: Path) -> tuple[list[str], Any]:
         model = AutoModel.from_pretrained(str(folder), attn_implementation="eager", local_files_only=True).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot load the transformer in {folder} for export: {exc}") from exc
+        raise ConfigurationError(f"cannot load the transformer in {folder} for export", cause=str(exc)) from exc
     sample = tokenizer(["a short text", "a somewhat longer text to export with"], padding=True, return_tensors="pt")
     names = [name for name in _INPUTS if name in sample]
 

@@ -84,7 +84,9 @@ class OpenAICompatibleGenerator:
                 **self._request(prompt, max_tokens, stop), extra_body=_choice_fields(choices) or None
             )
         except OpenAIError as exc:
-            raise GeneratorUnavailableError(f"the language model server at {self.base_url} failed: {exc}") from exc
+            raise GeneratorUnavailableError(
+                f"the language model server at {self.base_url} failed", cause=str(exc)
+            ) from exc
         elapsed = time.perf_counter() - started
         usage = response.usage
         return Completion(
@@ -152,7 +154,9 @@ class OpenAICompatibleGenerator:
                     pieces.append(text)
                     yield text
         except OpenAIError as exc:
-            raise GeneratorUnavailableError(f"the language model server at {self.base_url} failed: {exc}") from exc
+            raise GeneratorUnavailableError(
+                f"the language model server at {self.base_url} failed", cause=str(exc)
+            ) from exc
         yield Completion(
             text="".join(pieces),
             prompt_tokens=prompt_tokens,

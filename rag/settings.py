@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     max_pdf_pages: int = Field(default=5000, ge=1)
     pdf_timeout_seconds: float = Field(default=60.0, gt=0, description="Time limit for parsing one PDF.")
     pdf_memory_mb: int = Field(default=2048, ge=256, description="Memory cap of the PDF parser process.")
+    pdf_max_stream_mb: int = Field(
+        default=64, ge=1, description="Largest size one PDF stream may inflate to (a decompression bomb's defence)."
+    )
 
     @field_validator("chunk_overlap_tokens")
     @classmethod

@@ -59,7 +59,7 @@ def open_chroma_client(store_dir: Path, url: str | None = None, token: str | Non
             settings=_chroma_settings(),
         )
     except Exception as exc:  # ValueError when unreachable, ChromaError subclasses when refused
-        raise StoreError(f"cannot use the Chroma server at {parsed.hostname}:{port}: {exc}") from exc
+        raise StoreError(f"cannot use the Chroma server at {parsed.hostname}:{port}", cause=str(exc)) from exc
 
 
 TextLookup = Callable[[str, Sequence[str]], dict[str, str]]
@@ -100,7 +100,7 @@ class ChromaStore:
         except CollectionNotFoundError:
             raise
         except Exception as exc:  # chromadb raises many types; all mean the store is not usable
-            raise StoreError(f"cannot open collection {name!r}: {exc}") from exc
+            raise StoreError(f"cannot open collection {name!r}", cause=str(exc)) from exc
         self._collections[name] = collection
         return collection
 
@@ -185,7 +185,7 @@ class ChromaStore:
         try:
             names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
         except Exception as exc:
-            raise StoreError(f"cannot list collections: {exc}") from exc
+            raise StoreError("cannot list collections", cause=str(exc)) from exc
         return sorted(name[len(_PREFIX) :] for name in names if name.startswith(_PREFIX))
 
     def chunk_ids(self, collection: str, document_id: str | None = None) -> list[str]:
@@ -206,7 +206,7 @@ class ChromaStore:
         try:
             self._client.heartbeat()
         except Exception as exc:
-            raise StoreError(f"store not reachable: {exc}") from exc
+            raise StoreError("the vector store is not reachable", cause=str(exc)) from exc
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:

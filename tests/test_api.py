@@ -202,6 +202,67 @@ def test_unsupported_upload_is_415(client: Any) -> None:
     assert "binary" in body["detail"]
 
 
+def test_error_responses_carry_no_library_message(client: Any, services: Any, monkeypatch: Any) -> None:
+    """What a library says on failure can name internals: it goes to the log, never into a response."""
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.bad_files import text_pdf
+
+    whole = text_pdf("Quarterly report. Revenue grew by four percent; the Lyon office opens in May.")
+    broken = whole[: len(whole) // 3]
+    try:
+        PdfReader(io.BytesIO(broken), strict=False).pages[0].extract_text()
+        pytest.fail("the cut PDF should not parse")
+    except Exception as exc:
+        pypdf_says = str(exc)
+    assert pypdf_says
+    uploaded = client.post("/v1/documents?collection=uploads", files={"file": ("cut.pdf", broken, "application/pdf")})
+    assert uploaded.status_code == 415, uploaded.text
+    assert pypdf_says not in uploaded.text
+    assert assert_problem(uploaded, 415)["detail"] == "cut.pdf: unreadable PDF (damaged, truncated or not really a PDF)"
+
+    secret = "chroma-internal-state-7f3a"
+
+    def failing_heartbeat() -> None:
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(services.store._client, "heartbeat", failing_heartbeat)
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and secret not in not_ready.text
+    assert not_ready.json()["detail"] == "the vector store is not reachable"
+
+    def failing_search(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError(secret)
+
+    monkeypatch.setattr(services.answers, "search", failing_search)
+    crashed = client.post("/v1/search", json={"query": "hotel cap"})
+    assert_problem(crashed, 500)
+    assert secret not in crashed.text
+
+
+def test_uploads_beyond_the_size_limit_are_413(services: Any) -> None:
+    import dataclasses
+
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    small = dataclasses.replace(services, settings=services.settings.model_copy(update={"max_upload_bytes": 4096}))
+    with TestClient(app=create_app(small)) as limited:
+        fits = b"Canteen memo. Lunch is served from noon to two on weekdays."
+        accepted = limited.post("/v1/documents?collection=limits", files={"file": ("fits.txt", fits, "text/plain")})
+        assert accepted.status_code == 201, accepted.text
+        # Beyond the form's limit, the body is refused before it is parsed.
+        whole = limited.post(
+            "/v1/documents?collection=limits", files={"file": ("big.txt", b"x" * 20_000, "text/plain")}
+        )
+        assert_problem(whole, 413)
+        listed = limited.get("/v1/documents?collection=limits").json()["documents"]
+        assert [d["source"] for d in listed] == ["fits.txt"]
+
+
 def test_openapi_schema_is_published(client: Any) -> None:
     schema = client.get("/schema/openapi.json").json()
     for path in (

@@ -31,15 +31,20 @@ def _pdf(objects: list[bytes]) -> bytes:
 
 
 def _bomb_pdf(decompressed_mb: int) -> bytes:
-    """A one-page PDF whose content stream inflates from a few hundred KB to ``decompressed_mb``."""
+    """A one-page PDF whose content stream inflates from a few hundred KB to ``decompressed_mb``.
+
+    The page has a font, so text extraction really inflates the stream (pypdf skips the content of a
+    page without resources)."""
     compressor = zlib.compressobj(9)
     block = b"0 0 m " * (1024 * 1024 // 6)
     stream = b"".join(compressor.compress(block) for _ in range(decompressed_mb)) + compressor.flush()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     return _pdf(objects)
 
@@ -68,12 +73,33 @@ def test_a_pdf_over_the_time_limit_fails_and_the_next_one_parses() -> None:
 
 def test_a_decompression_bomb_fails_with_a_reason_and_memory_stays_bounded() -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(UnsupportedDocumentError) as failure:
+    with pytest.raises(UnsupportedDocumentError, match="limit of 64 MiB"):
         load_bytes(_bomb_pdf(600), "bomb.pdf", pdf_limits=PdfLimits(timeout_seconds=60, memory_mb=400))
-    assert failure.value.detail
+    # With the stream limit raised past what memory allows, the memory cap stops it instead.
+    with pytest.raises(UnsupportedDocumentError, match=r"(needed more than the limit of 400 MiB|parser crashed)"):
+        load_bytes(
+            _bomb_pdf(600), "bomb.pdf", pdf_limits=PdfLimits(timeout_seconds=60, memory_mb=400, max_stream_mb=4000)
+        )
     # The parse happened elsewhere: this process did not grow by the inflated size.
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200
+
+
+def test_a_pdf_just_under_the_stream_limit_still_loads() -> None:
+    text = b"BT /F1 12 Tf 72 720 Td (Quarterly figures) Tj ET\n"
+    stream = zlib.compress(text * 30_000)  # about 1.4 MiB inflated
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    document = load_bytes(_pdf(objects), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=2))
+    assert "Quarterly figures" in document.pages[0].text
+    with pytest.raises(UnsupportedDocumentError, match="limit of 1 MiB"):
+        load_bytes(_pdf(objects), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=1))
 
 
 CHILD_SCRIPT = """
