@@ -126,7 +126,8 @@ class SecurityMiddleware:
                     {
                         "key_id": context.principal.id,
                         "method": scope.get("method", ""),
-                        "route": path,
+                        # The route's template, not the path: a value typed into a URL is no route.
+                        "route": scope.get("path_template") or "(no route)",
                         "status": status["code"],
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         **context.audit,

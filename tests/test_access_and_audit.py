@@ -129,6 +129,8 @@ def test_audit_records_what_was_asked_without_personal_data(
         headers=auth(token),
         json={"text": "Daniel Okafor, card 4111 1111 1111 1111, was charged twice", "labels": ["a", "b"]},
     )
+    # Someone types a personal value where a document id goes.
+    client.delete("/v1/documents/daniel.okafor@example.com?collection=default", headers=auth(token))
 
     records = list(audit.records())
     assert [(r["route"], r["status"]) for r in records] == [
@@ -136,13 +138,14 @@ def test_audit_records_what_was_asked_without_personal_data(
         ("/v1/search", 200),
         ("/v1/search", 403),
         ("/v1/tickets/classify", 200),
+        ("/v1/documents/{document_id}", 403),
     ]
     ask = records[0]
     assert ask["key_id"] == key.id and ask["collection"] == "default"
     assert "<PERSON_1>" in ask["question"] and ask["chunk_ids"] and "guard" in ask
     assert "<EMAIL_ADDRESS_1>" in records[1]["question"]
     raw = audit.path.read_text()
-    for value in [*personal_values, "Daniel Okafor", "4111 1111 1111 1111"]:
+    for value in [*personal_values, "Daniel Okafor", "4111 1111 1111 1111", "daniel.okafor@example.com"]:
         assert value not in raw
     assert audit.verify() == []
 
