@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.errors import ConfigurationError
 from rag.types import SearchHit
 
 NOT_IN_DOCUMENTS = "The documents do not say."
@@ -85,18 +86,41 @@ def answer_prompt(question: str, hits: Sequence[SearchHit], chat_template: str |
     sources = [(hit.source, hit.page, hit.text) for hit in hits]
     if chat_template is None:
         return Prompt(text=ANSWER_PREFIX + _block(sources, question), prefix=ANSWER_PREFIX, stop=STOP)
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    messages = [
+        {"role": "system", "content": INSTRUCTIONS},
+        {"role": "user", "content": f"Sources:\n{format_sources(sources)}\n\nQuestion: {_one_line(question)}"},
+    ]
+    # The model's end-of-sequence token ends the answer: llama.cpp stops on it without a stop string.
+    return Prompt(text=render_chat_template(chat_template, messages), prefix=None, stop=())
 
-    # Chat templates are rendered by llama-cpp-python in an immutable sandboxed Jinja environment.
-    formatter = Jinja2ChatFormatter(template=chat_template, eos_token="", bos_token="")
-    rendered = formatter(
-        messages=[
-            {"role": "system", "content": INSTRUCTIONS},
-            {"role": "user", "content": f"Sources:\n{format_sources(sources)}\n\nQuestion: {_one_line(question)}"},
-        ]
-    )
-    stop = tuple(rendered.stop) if isinstance(rendered.stop, list) else ((rendered.stop,) if rendered.stop else ())
-    return Prompt(text=rendered.prompt, prefix=None, stop=stop)
+
+def render_chat_template(template: str, messages: Sequence[dict[str, str]]) -> str:
+    """Render a GGUF's chat template in an immutable sandboxed Jinja environment.
+
+    The template comes with a model file, which may come from anywhere: in the sandbox it can read the
+    messages it is given, but reach no Python internals (``__class__``, ``__globals__``...) and change
+    nothing it is handed. A template that tries is refused as a configuration error.
+    """
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+    def raise_exception(message: str) -> None:  # what Hugging Face chat templates call to refuse input
+        raise TemplateError(message)
+
+    environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    environment.globals["raise_exception"] = raise_exception
+    try:
+        return environment.from_string(template).render(
+            messages=list(messages), bos_token="", eos_token="", add_generation_prompt=True
+        )
+    except SecurityError as exc:
+        raise ConfigurationError(
+            "the model's chat template tried to reach outside its sandbox and is refused; set "
+            "ENCLAVE_LLM_PROMPT_STYLE=completion or use another model",
+            cause=str(exc),
+        ) from exc
+    except TemplateError as exc:
+        raise ConfigurationError("the model's chat template cannot be rendered", cause=str(exc)) from exc
 
 
 CLASSIFY_PREFIX = (
