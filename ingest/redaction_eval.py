@@ -17,7 +17,8 @@ Definitions, all at the level of *tokens* and positions in the input text:
 - An unlabelled token (outside every labelled span) is **over-redacted** when any of its characters
   is covered by a reported span: the word no longer reads as it did.
 - Tokens in spans of a type Enclave does not redact by design (``NOT_REDACTED``) count neither as
-  leaks nor as over-redaction: redacting them is neither required nor a mistake.
+  leaks nor as over-redaction: redacting them is neither required nor a mistake. Every other type,
+  one this module does not name included, must be redacted.
 
 Leak rate per type = leaked tokens / labelled tokens of that type; over-redaction = over-redacted
 unlabelled tokens / unlabelled tokens.
@@ -50,6 +51,9 @@ REDACTED_TYPES: dict[str, str] = {
     "US_SSN": "US_SSN",
     "IP_ADDRESS": "IP_ADDRESS",
     "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+    "FR_NIR": "FR_NIR",
+    "FR_SIRET": "FR_SIRET",
+    "FR_SIREN": "FR_SIREN",
 }
 
 # Types Enclave leaves in the text on purpose, with the reason. Documents are retrieved by what they say:
@@ -201,8 +205,10 @@ def score_record(record: Record, entities: Sequence[EntitySpan]) -> tuple[Record
         if label is None:
             score.unlabelled += 1
             score.over_redacted += any(covered[start:end])
-        elif label in REDACTED_TYPES:
-            ours = REDACTED_TYPES[label]
+        elif label not in NOT_REDACTED:
+            # A type this module does not know is held to redaction, under its own name: a data set's
+            # new label must show up as leaks, not vanish from the report.
+            ours = REDACTED_TYPES.get(label, label)
             type_score = score.by_type.setdefault(ours, TypeScore())
             type_score.tokens += 1
             type_score.leaked += not all(covered[start:end])

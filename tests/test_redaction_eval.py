@@ -198,3 +198,44 @@ def test_given_names_lists_and_signatures(redactor: Any) -> None:
 def test_places_and_calendar_words_are_no_people(redactor: Any) -> None:
     text = "In London, Paris and Zurich the hotel cap is 240 EUR from 1 January to 30 June. Hello Billing team,"
     assert redactor.redact(text, "en").text == text
+
+
+def test_a_label_the_metric_does_not_know_is_held_to_redaction() -> None:
+    record = Record("Badge number QX-4471 was lost.", (LabelledSpan("BADGE_ID", 13, 20),))
+    score, ignored = score_record(record, [])
+    assert score.by_type["BADGE_ID"].tokens == 2 and score.by_type["BADGE_ID"].leaked == 2
+    assert ignored == {}
+
+
+# Issue #4's targets: leak rate per entity type (share of labelled tokens left), and over-redaction.
+LEAK_TARGETS = {"PERSON": 0.03, "STREET_ADDRESS": 0.10, "PHONE_NUMBER": 0.02}
+ZERO_LEAK = ("CREDIT_CARD", "EMAIL_ADDRESS", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "FR_NIR", "FR_SIRET", "FR_SIREN")
+OVER_REDACTION_TARGET = 0.05
+
+
+def _assert_targets(report: Any) -> None:
+    misses = {name: score.leaked for name, score in report.by_type.items() if score.leaked}
+    for name, score in report.by_type.items():
+        limit = LEAK_TARGETS.get(name, 0.0 if name in ZERO_LEAK else None)
+        if limit is not None:
+            assert score.leak_rate <= limit, (name, score, misses, report.leaked_examples)
+    assert report.over_redaction_rate <= OVER_REDACTION_TARGET, report.over_redacted_examples
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_targets_hold_on_the_held_out_sets(redactor: Any, language: str) -> None:
+    """Records written for Enclave apart from the development set (scripts/make_pii_heldout.py)."""
+    records = load_records(REPO / "tests" / "data" / f"pii_heldout_{language}.json")
+    report = evaluate(redactor, records, examples=5)
+    assert report.languages.get(language, 0) >= len(records) - 1  # one short English record reads as French
+    expected = {"PERSON", "STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE"}
+    expected |= {"CREDIT_CARD", "US_SSN", "IP_ADDRESS"} if language == "en" else {"FR_NIR", "FR_SIRET", "FR_SIREN"}
+    assert expected <= set(report.by_type)
+    _assert_targets(report)
+
+
+@pytest.mark.skipif(not DATASET.exists(), reason="development set not present")
+def test_the_targets_hold_on_the_whole_development_set(redactor: Any) -> None:
+    report = evaluate(redactor, load_records(DATASET), examples=5)
+    assert report.records == 1500
+    _assert_targets(report)
