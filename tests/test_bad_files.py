@@ -117,3 +117,26 @@ def test_every_real_world_pdf_is_ingested_or_fails_with_its_reason(tmp_path: Pat
     consistency = check_consistency(pipeline.ledger, pipeline.store, tmp_path / "data" / "lexical.sqlite3")
     assert consistency.consistent, consistency.to_dict()
     print(f"real-world PDFs: {report.to_dict()['files']}, {report.elapsed_seconds:.0f} s, peak RSS +{grown:.0f} MB")
+
+
+def test_links_out_of_the_shared_folder_are_not_followed(tmp_path: Path, pipeline_factory: Any) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "salaries.txt").write_text("Confidential salary grid kept outside the share.", encoding="utf-8")
+    (outside / "folder").mkdir()
+    (outside / "folder" / "plans.txt").write_text("Merger plans that must stay outside.", encoding="utf-8")
+    folder = tmp_path / "share"
+    folder.mkdir()
+    (folder / "memo.txt").write_text(MEMO, encoding="utf-8")
+    (folder / "inside-link.txt").symlink_to("memo.txt")  # a link that stays inside the share is a file of it
+    (folder / "salaries.txt").symlink_to(outside / "salaries.txt")
+    (folder / "linked-folder").symlink_to(outside / "folder", target_is_directory=True)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up.txt").symlink_to(Path("..") / ".." / "outside" / "salaries.txt")
+
+    pipeline = pipeline_factory()
+    report = pipeline.ingest_paths([folder], "default")
+    assert {o.source: o.status for o in report.outcomes} == {"inside-link.txt": "new", "memo.txt": "new"}
+    texts = " ".join(chunk.text for chunk in pipeline.store.get_chunks("default"))
+    assert "cafeteria" in texts
+    assert "salary" not in texts and "Merger" not in texts
