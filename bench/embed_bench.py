@@ -1,9 +1,9 @@
-"""Embedding benchmark: fp32 torch against the int8 ONNX export, throughput and retrieval quality.
+"""Embedding benchmark: fp32 torch against the int8 ONNX export and OpenVINO, throughput and retrieval quality.
 
-In one process: generated business passages of about 250 model tokens are embedded by both backends in
-alternating rounds (ABAB...), so that other work on the machine weighs on both alike; the figure that
-matters is the ratio of the two within each round (its median), which holds under load where the absolute
-rates do not. CPU seconds of the process are reported beside wall seconds. Then the vectors' cosine
+In one process: generated business passages of about 250 model tokens are embedded by every backend in
+alternating rounds (ABC CBA...), so that other work on the machine weighs on all alike; the figure that
+matters is each backend's ratio to torch within each round (its median), which holds under load where the
+absolute rates do not. CPU seconds of the process are reported beside wall seconds. Then the vectors' cosine
 agreement, and nDCG@10 / recall of both backends on the BEIR-layout sample set through
 ``rag.retrieval_eval`` (real pipeline, redaction on). A section is appended to docs/benchmarks.md.
 
@@ -45,10 +45,11 @@ from bench.ingest_bench import (
 from rag.embedder import Backend, SentenceTransformerEmbedder
 from rag.settings import Settings, load_settings
 
-BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8")
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8", "openvino")
+FASTER: tuple[Backend, ...] = BACKENDS[1:]
 PASSAGE_TOKENS = 250
 BEIR_SAMPLE = REPO_ROOT / "tests" / "data" / "beir_sample"
-LIBRARIES = ("torch", "sentence-transformers", "transformers", "onnx", "onnxruntime")
+LIBRARIES = ("torch", "sentence-transformers", "transformers", "onnx", "onnxruntime", "openvino")
 console = Console()
 
 
@@ -120,11 +121,28 @@ def run_rounds(
     return results, vectors
 
 
-def ratios(results: Sequence[Round], attribute: str) -> list[float]:
-    """torch time / onnx time within each round: how many times faster the int8 backend is."""
+def ratios(results: Sequence[Round], attribute: str, backend: Backend) -> list[float]:
+    """torch time / ``backend`` time within each round: how many times faster ``backend`` is."""
     torch = [getattr(r, attribute) for r in results if r.backend == "torch"]
-    onnx = [getattr(r, attribute) for r in results if r.backend == "onnx-int8"]
-    return [t / o for t, o in zip(torch, onnx, strict=True)]
+    other = [getattr(r, attribute) for r in results if r.backend == backend]
+    return [t / o for t, o in zip(torch, other, strict=True)]
+
+
+def backend_summary(results: Sequence[Round], vectors: dict[Backend, Any], backend: Backend) -> dict[str, Any]:
+    wall, cpu = ratios(results, "wall_seconds", backend), ratios(results, "cpu_seconds", backend)
+    cosines = (vectors["torch"] * vectors[backend]).sum(axis=1)
+    return {
+        "wall_ratios": wall,
+        "cpu_ratios": cpu,
+        "speedup_wall": statistics.median(wall),
+        "speedup_cpu": statistics.median(cpu),
+        "cosine_mean": float(cosines.mean()),
+        "cosine_min": float(cosines.min()),
+    }
+
+
+def precision_of(embedder: SentenceTransformerEmbedder) -> str:
+    return str(getattr(embedder._encoder, "precision", "f32" if embedder.backend == "torch" else "int8/f32"))
 
 
 def measure_quality(backend: Backend, embedder: SentenceTransformerEmbedder, redactor: Any, work: Path) -> Quality:
@@ -208,12 +226,19 @@ def markdown_section(
         f"- Load average (1/5/15 min) before: {format_load(load_before)}; after: {format_load(os.getloadavg())}",
         f"- Input: {summary['passages']} generated passages of {PASSAGE_TOKENS} tokens "
         f"({summary['tokens']} tokens with the special ones), embedded {summary['rounds']} times by each backend "
-        "in alternating order (ABAB); rates are medians over the rounds. *Load* is loading the model, for "
-        "onnx-int8 with the export into an empty cache.",
-        f"- **onnx-int8 / torch speed-up: {summary['speedup_wall']:.2f}x** (median of the per-round wall-time "
-        f"ratios {', '.join(f'{r:.2f}' for r in summary['wall_ratios'])}); in process CPU seconds "
-        f"{summary['speedup_cpu']:.2f}x ({', '.join(f'{r:.2f}' for r in summary['cpu_ratios'])}).",
-        f"- Cosine agreement of the vectors: mean {summary['cosine_mean']:.4f}, min {summary['cosine_min']:.4f}.",
+        "in alternating order (ABC CBA); rates are medians over the rounds. *Load* is loading the model, for "
+        "onnx-int8 and openvino with the export into an empty cache.",
+        f"- Precision computed in: {', '.join(f'{b} {p}' for b, p in summary['precision'].items())}.",
+    ]
+    for backend in FASTER:
+        mine = summary["backends"][backend]
+        lines.append(
+            f"- **{backend} / torch speed-up: {mine['speedup_wall']:.2f}x** (median of the per-round wall-time "
+            f"ratios {', '.join(f'{r:.2f}' for r in mine['wall_ratios'])}); in process CPU seconds "
+            f"{mine['speedup_cpu']:.2f}x ({', '.join(f'{r:.2f}' for r in mine['cpu_ratios'])}); cosine to torch's "
+            f"vectors mean {mine['cosine_mean']:.5f}, min {mine['cosine_min']:.5f}."
+        )
+    lines += [
         "",
         markdown_table(THROUGHPUT_COLUMNS, throughput),
     ]
@@ -256,25 +281,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         passages = generate_passages(args.passages, args.seed, embedders["torch"])
         tokens = sum(len(spans) + 2 for spans in embedders["torch"].token_spans(passages))
         results, vectors = run_rounds(embedders, passages, args.rounds)
-        cosines = (vectors["torch"] * vectors["onnx-int8"]).sum(axis=1)
-        wall_ratios, cpu_ratios = ratios(results, "wall_seconds"), ratios(results, "cpu_seconds")
         summary: dict[str, Any] = {
             "passages": len(passages),
             "tokens": tokens,
             "rounds": args.rounds,
-            "wall_ratios": wall_ratios,
-            "cpu_ratios": cpu_ratios,
-            "speedup_wall": statistics.median(wall_ratios),
-            "speedup_cpu": statistics.median(cpu_ratios),
-            "cosine_mean": float(cosines.mean()),
-            "cosine_min": float(cosines.min()),
+            "precision": {backend: precision_of(embedders[backend]) for backend in BACKENDS},
+            "backends": {backend: backend_summary(results, vectors, backend) for backend in FASTER},
         }
         throughput = throughput_rows(results, len(passages), tokens, load_seconds)
         print_table("Embedding throughput", THROUGHPUT_COLUMNS, throughput)
-        console.print(
-            f"speed-up onnx-int8/torch: {summary['speedup_wall']:.2f}x wall, {summary['speedup_cpu']:.2f}x CPU; "
-            f"cosine mean {summary['cosine_mean']:.4f} min {summary['cosine_min']:.4f}"
-        )
+        for backend in FASTER:
+            mine = summary["backends"][backend]
+            console.print(
+                f"speed-up {backend}/torch: {mine['speedup_wall']:.2f}x wall, {mine['speedup_cpu']:.2f}x CPU; "
+                f"cosine mean {mine['cosine_mean']:.5f} min {mine['cosine_min']:.5f}"
+            )
         qualities: list[Quality] = []
         if not args.skip_quality:
             from ingest.components import build_redactor

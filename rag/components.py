@@ -5,20 +5,31 @@ from __future__ import annotations
 from rag.embedder import SentenceTransformerEmbedder
 from rag.generator import Generator, LlamaGenerator
 from rag.lexical import LexicalIndex
-from rag.models import embedder_folder, embedder_onnx_cache, llm_file
+from rag.models import embedder_folder, embedder_onnx_cache, embedder_openvino_cache, llm_file
 from rag.openai_generator import OpenAICompatibleGenerator
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def load_embedder(settings: Settings, threads: int | None = None) -> SentenceTransformerEmbedder:
+    """The embedder the settings name; ``threads`` overrides ``embed_threads`` (ingestion's worker split)."""
     folder = embedder_folder(settings)
-    onnx_model = None
+    onnx_model = openvino_model = None
     if settings.embedder_backend == "onnx-int8":
         from rag.onnx_export import cached_int8_model
 
         onnx_model = cached_int8_model(folder, embedder_onnx_cache(settings))
-    return SentenceTransformerEmbedder(folder, batch_size=settings.embed_batch_size, onnx_model=onnx_model)
+    elif settings.embedder_backend == "openvino":
+        from rag.onnx_export import cached_fp32_model
+
+        openvino_model = cached_fp32_model(folder, embedder_openvino_cache(settings))
+    return SentenceTransformerEmbedder(
+        folder,
+        batch_size=settings.embed_batch_size,
+        onnx_model=onnx_model,
+        openvino_model=openvino_model,
+        threads=threads or settings.embed_threads,
+    )
 
 
 def open_store(settings: Settings) -> ChromaStore:

@@ -1,4 +1,5 @@
-"""Sentence-transformers embeddings from a local model folder, computed by torch (fp32) or ONNX Runtime (int8)."""
+"""Sentence-transformers embeddings from a local model folder, computed by torch (fp32), ONNX Runtime (int8)
+or OpenVINO (the fp32 graph, in bfloat16 where the CPU computes it natively)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy.typing as npt
 
 from rag.errors import ConfigurationError
 
-Backend = Literal["torch", "onnx-int8"]
+Backend = Literal["torch", "onnx-int8", "openvino"]
 
 
 class _Encoder(Protocol):
@@ -28,14 +29,29 @@ class SentenceTransformerEmbedder:
     """Embeds with a local sentence-transformers model; also the tokenizer that bounds chunks.
 
     With ``onnx_model`` (an int8 export of the same folder, see rag/onnx_export.py) the vectors come from
-    ONNX Runtime instead of torch; tokenizer, truncation, pooling and normalization stay the model's own.
+    ONNX Runtime instead of torch, with ``openvino_model`` (its fp32 export) from OpenVINO; tokenizer,
+    truncation, pooling and normalization stay the model's own. ``threads`` bounds the threads of ONNX
+    Runtime and OpenVINO (default: one per core).
     """
 
-    def __init__(self, folder: Path, batch_size: int = 32, onnx_model: Path | None = None) -> None:
-        self.backend: Backend = "torch" if onnx_model is None else "onnx-int8"
-        self._encoder: _Encoder = (
-            _TorchEncoder(folder, batch_size) if onnx_model is None else _OnnxEncoder(folder, onnx_model, batch_size)
-        )
+    def __init__(
+        self,
+        folder: Path,
+        batch_size: int = 32,
+        onnx_model: Path | None = None,
+        openvino_model: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self._encoder: _Encoder
+        if openvino_model is not None:
+            self.backend: Backend = "openvino"
+            self._encoder = _OpenVinoEncoder(folder, openvino_model, batch_size, threads)
+        elif onnx_model is not None:
+            self.backend = "onnx-int8"
+            self._encoder = _OnnxEncoder(folder, onnx_model, batch_size, threads)
+        else:
+            self.backend = "torch"
+            self._encoder = _TorchEncoder(folder, batch_size)
         self.dimension: int = self._encoder.dimension
         # The model truncates beyond this many tokens, special tokens included.
         self.max_tokens: int = self._encoder.max_seq_length - 2
@@ -82,11 +98,13 @@ class _TorchEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-class _OnnxEncoder:
-    """The transformer in ONNX Runtime; the folder's tokenizer and pooling settings around it."""
+class _ExportedEncoder:
+    """An exported transformer run by an inference engine; the folder's tokenizer and pooling around it."""
 
-    def __init__(self, folder: Path, model: Path, batch_size: int) -> None:
-        import onnxruntime as ort
+    dimension: int
+    _inputs: list[str]
+
+    def __init__(self, folder: Path, batch_size: int) -> None:
         from transformers import AutoTokenizer
 
         self._pooling = _pooling_mode(folder)
@@ -94,14 +112,11 @@ class _OnnxEncoder:
         self._lower_case = bool(config.get("do_lower_case", False))
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         self.max_seq_length = int(config.get("max_seq_length") or min(self.tokenizer.model_max_length, 512))
-        options = ort.SessionOptions()
-        # Idle worker threads would otherwise spin between batches, taking CPU from the redactor and the LLM.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        self._inputs = [item.name for item in self._session.get_inputs()]
         self._batch_size = batch_size
-        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def _hidden(self, feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        """The last hidden state of one batch."""
+        raise NotImplementedError
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         if self._lower_case:
@@ -119,10 +134,58 @@ class _OnnxEncoder:
                 return_tensors="np",
             )
             feeds = {name: np.asarray(encoded[name], dtype=np.int64) for name in self._inputs}
-            hidden = self._session.run(None, feeds)[0]
-            result[batch] = _pool(hidden, feeds["attention_mask"], self._pooling)
+            result[batch] = _pool(self._hidden(feeds), feeds["attention_mask"], self._pooling)
         norms = np.linalg.norm(result, axis=1, keepdims=True)
         return np.asarray(result / np.clip(norms, 1e-12, None), dtype=np.float32)
+
+
+class _OnnxEncoder(_ExportedEncoder):
+    """The int8 export in ONNX Runtime."""
+
+    def __init__(self, folder: Path, model: Path, batch_size: int, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        super().__init__(folder, batch_size)
+        options = ort.SessionOptions()
+        # Idle worker threads would otherwise spin between batches, taking CPU from the redactor and the LLM.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._inputs = [item.name for item in self._session.get_inputs()]
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def _hidden(self, feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        return np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+
+
+class _OpenVinoEncoder(_ExportedEncoder):
+    """The fp32 export compiled by OpenVINO for this CPU.
+
+    OpenVINO picks the precision it computes in: bfloat16 where the CPU has native bfloat16 arithmetic
+    (AVX512_BF16, AMX), which keeps MiniLM's vectors within 1e-4 of fp32 in cosine, fp32 elsewhere.
+    ``precision`` says which one it took.
+    """
+
+    def __init__(self, folder: Path, model: Path, batch_size: int, threads: int | None = None) -> None:
+        import openvino as ov
+
+        super().__init__(folder, batch_size)
+        # LATENCY: one stream that uses every core for each batch, which is how ingestion and queries call it.
+        config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        core = ov.Core()
+        self._compiled = core.compile_model(core.read_model(str(model)), "CPU", config)
+        self._inputs = [port.get_any_name() for port in self._compiled.inputs]
+        self.dimension = int(self._compiled.outputs[0].get_partial_shape()[-1].get_length())
+        self.precision = str(self._compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name())
+
+    def _hidden(self, feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        # One request per call: the server embeds queries from several threads at once.
+        request = self._compiled.create_infer_request()
+        return np.asarray(request.infer(feeds)[0], dtype=np.float32)
 
 
 _POOLING_KEYS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max"}
@@ -141,7 +204,7 @@ def _pooling_mode(folder: Path) -> str:
     kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
     if kinds[:2] != ["Transformer", "Pooling"] or any(kind != "Normalize" for kind in kinds[2:]):
         raise ConfigurationError(
-            f"the onnx-int8 embedder runs Transformer + Pooling (+ Normalize) models; {folder} has "
+            f"the onnx-int8 and openvino embedders run Transformer + Pooling (+ Normalize) models; {folder} has "
             f"{', '.join(kinds) or 'no modules.json'}: set ENCLAVE_EMBEDDER_BACKEND=torch"
         )
     pooling = _read_json(folder / modules[1]["path"] / "config.json")
@@ -153,7 +216,7 @@ def _pooling_mode(folder: Path) -> str:
     ]
     if len(chosen) != 1 or others:
         raise ConfigurationError(
-            f"the onnx-int8 embedder supports one of mean, cls or max pooling; {folder} asks for {pooling}: "
+            f"the onnx-int8 and openvino embedders support mean, cls or max pooling; {folder} asks for {pooling}: "
             "set ENCLAVE_EMBEDDER_BACKEND=torch"
         )
     return chosen[0]

@@ -27,6 +27,11 @@ def embedder_onnx_cache(settings: Settings) -> Path:
     return settings.models_dir / "embedder-onnx-int8"
 
 
+def embedder_openvino_cache(settings: Settings) -> Path:
+    """Where fp32 ONNX exports for the OpenVINO embedder are kept, one folder per model content digest."""
+    return settings.models_dir / "embedder-onnx-fp32"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

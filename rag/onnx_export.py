@@ -1,12 +1,14 @@
-"""Export a sentence-transformers model folder to an int8 ONNX model, once, into a cache under the data dir.
+"""Export a sentence-transformers model folder to ONNX, once, into a cache under the data dir.
 
-The recipe, all local and offline:
+Two exports, all local and offline, both starting from the folder's transformer traced to ONNX by torch's
+TorchScript exporter with eager attention:
 
-1. the folder's transformer is traced to ONNX by torch's TorchScript exporter, with eager attention so
-   that the graph has the shape ONNX Runtime's fusions recognise;
-2. ONNX Runtime's transformer optimizer fuses attention, layer norms and GELU (BERT-like encoders);
-3. ONNX Runtime dynamically quantizes the weights of every MatMul and Attention to int8, per channel
-   (per-tensor scales cost MiniLM about 0.05 of cosine agreement with fp32, per-channel about 0.01).
+- fp32 (the ``openvino`` backend): the traced graph as it is; OpenVINO optimises it when it compiles it,
+  and computes in bfloat16 on CPUs that do so natively (AVX512_BF16, AMX);
+- int8 (the ``onnx-int8`` backend): ONNX Runtime's transformer optimizer fuses attention, layer norms and
+  GELU (BERT-like encoders), then ONNX Runtime dynamically quantizes the weights of every MatMul and
+  Attention to int8, per channel (per-tensor scales cost MiniLM about 0.05 of cosine agreement with fp32,
+  per-channel about 0.01).
 
 sentence-transformers' own ONNX tools need optimum-onnx, whose releases require transformers < 4.58
 while sentence-transformers 6 requires transformers >= 5, so they cannot be installed together.
@@ -24,6 +26,7 @@ import logging
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ from rag.errors import ConfigurationError
 logger = logging.getLogger(__name__)
 
 RECIPE = "torchscript-eager+ort-fusion+dynamic-qint8-per-channel/1"
+FP32_RECIPE = "torchscript-eager-fp32/1"
 MODEL_FILE = "model.onnx"
 INFO_FILE = "export.json"
 OPSET = 17
@@ -43,9 +47,9 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _BERT_LIKE = frozenset({"bert", "roberta", "xlm-roberta", "camembert", "distilbert", "electra"})
 
 
-def folder_digest(folder: Path) -> str:
+def folder_digest(folder: Path, recipe: str = RECIPE) -> str:
     """SHA-256 over the relative path and bytes of every file in ``folder``, and the export recipe."""
-    digest = hashlib.sha256(RECIPE.encode())
+    digest = hashlib.sha256(recipe.encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(b"\x00" + str(path.relative_to(folder)).encode() + b"\x00")
         with path.open("rb") as handle:
@@ -56,7 +60,16 @@ def folder_digest(folder: Path) -> str:
 
 def cached_int8_model(folder: Path, cache_dir: Path) -> Path:
     """The int8 ONNX export of ``folder`` in ``cache_dir``, exported first if it is not there yet."""
-    key = folder_digest(folder)[:20]
+    return _cached(folder, cache_dir, RECIPE, lambda source, out: export_int8(source, out))
+
+
+def cached_fp32_model(folder: Path, cache_dir: Path) -> Path:
+    """The fp32 ONNX export of ``folder`` in ``cache_dir``, exported first if it is not there yet."""
+    return _cached(folder, cache_dir, FP32_RECIPE, lambda source, out: export_fp32(source, out))
+
+
+def _cached(folder: Path, cache_dir: Path, recipe: str, export: Callable[[Path, Path], None]) -> Path:
+    key = folder_digest(folder, recipe)[:20]
     target = cache_dir / key
     model = target / MODEL_FILE
     if model.is_file():
@@ -68,7 +81,7 @@ def cached_int8_model(folder: Path, cache_dir: Path) -> Path:
             return model
         work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir))
         try:
-            export_int8(folder, work)
+            export(folder, work)
             if target.exists():  # only a folder left by hand can be incomplete: finished ones are renamed in whole
                 shutil.rmtree(target)
             work.rename(target)
@@ -106,9 +119,19 @@ def export_int8(folder: Path, out: Path) -> None:
         root.setLevel(level)
     for intermediate in {fp32, fused}:
         intermediate.unlink(missing_ok=True)
+    _write_info(out, folder, RECIPE, inputs, model_type)
+
+
+def export_fp32(folder: Path, out: Path) -> None:
+    """Write ``out/model.onnx`` (fp32, as traced) and ``out/export.json`` from the sentence-transformers ``folder``."""
+    inputs, config = _export_fp32(folder, out / MODEL_FILE)
+    _write_info(out, folder, FP32_RECIPE, inputs, str(config.model_type))
+
+
+def _write_info(out: Path, folder: Path, recipe: str, inputs: list[str], model_type: str) -> None:
     info = {
         "source": str(folder),
-        "recipe": RECIPE,
+        "recipe": recipe,
         "inputs": inputs,
         "model_type": model_type,
         "versions": {name: metadata.version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")},

@@ -72,10 +72,14 @@ class Settings(BaseSettings):
         description="Processes that share the redaction of each group during batch ingestion (the ingesting "
         "process counts as one; each other one loads its own spaCy pipelines, about 400 MiB).",
     )
-    embedder_backend: Literal["torch", "onnx-int8"] = Field(
+    embedder_backend: Literal["torch", "onnx-int8", "openvino"] = Field(
         default="torch",
-        description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model, "
+        description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model; "
+        "openvino: its fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it). Exports are "
         "made once into the data dir's model cache.",
+    )
+    embed_threads: int | None = Field(
+        default=None, ge=1, description="Threads of the onnx-int8 and openvino embedders; default: one per core."
     )
 
     # Store.

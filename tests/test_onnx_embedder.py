@@ -1,4 +1,5 @@
-"""The int8 ONNX embedder: exported offline once into the data dir, close to torch, usable by the pipeline."""
+"""The int8 ONNX and OpenVINO embedders: exported offline once into the data dir, close to torch, usable by the
+pipeline."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import rag.onnx_export
 from rag.components import load_embedder
 from rag.embedder import SentenceTransformerEmbedder
 from rag.errors import ConfigurationError
-from rag.models import embedder_folder, embedder_onnx_cache
+from rag.models import embedder_folder, embedder_onnx_cache, embedder_openvino_cache
 from rag.settings import Settings, load_settings
 
 from .conftest import REPO, make_pipeline, small_folder
@@ -89,7 +90,7 @@ def test_cache_key_follows_the_folder_contents(tmp_path: Path) -> None:
 def test_vectors_agree_with_torch(embedder: Any, onnx_embedder: tuple[SentenceTransformerEmbedder, float]) -> None:
     onnx = onnx_embedder[0]
     texts = _passages()
-    if embedder.backend == "onnx-int8":  # the session's embedder is the default; compare with torch itself
+    if embedder.backend != "torch":  # the session's embedder is the default; compare with torch itself
         embedder = SentenceTransformerEmbedder(embedder_folder(Settings()))
     reference, vectors = embedder.embed(texts), onnx.embed(texts)
     assert vectors.shape == reference.shape == (len(texts), embedder.dimension)
@@ -179,3 +180,61 @@ def test_two_processes_export_once(tmp_path: Path) -> None:
     assert sorted(result["exported"] for result in results) == [False, True]
     assert results[0]["model"] == results[1]["model"]
     assert [p.name for p in cache.iterdir() if p.is_dir()] == [Path(results[0]["model"]).parent.name]
+
+
+@pytest.fixture(scope="session")
+def openvino_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return load_settings(data_dir=tmp_path_factory.mktemp("openvino-data"), embedder_backend="openvino")
+
+
+@pytest.fixture(scope="session")
+def openvino_embedder(openvino_settings: Settings) -> SentenceTransformerEmbedder:
+    return load_embedder(openvino_settings)
+
+
+def test_openvino_runs_the_fp32_export_from_the_data_dirs_cache(
+    openvino_settings: Settings, openvino_embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert openvino_embedder.backend == "openvino"
+    exports = list(embedder_openvino_cache(openvino_settings).glob("*/model.onnx"))
+    assert len(exports) == 1
+    info = json.loads((exports[0].parent / "export.json").read_text("utf-8"))
+    assert info["recipe"] == rag.onnx_export.FP32_RECIPE
+    assert sorted(p.name for p in exports[0].parent.iterdir()) == ["export.json", "model.onnx"]
+    # The fp32 and int8 exports of one folder are different files under different keys.
+    folder = embedder_folder(openvino_settings)
+    assert rag.onnx_export.folder_digest(folder, rag.onnx_export.FP32_RECIPE) != rag.onnx_export.folder_digest(folder)
+
+    def no_export(folder: Path, out: Path) -> None:
+        raise AssertionError("exported again although the cache holds this model")
+
+    monkeypatch.setattr(rag.onnx_export, "export_fp32", no_export)
+    again = load_embedder(openvino_settings, threads=1)
+    text = ["The nightly backup starts at 01:30."]
+    assert np.allclose(again.embed(text), openvino_embedder.embed(text), atol=1e-3)
+
+
+def test_openvino_vectors_match_torch(embedder: Any, openvino_embedder: SentenceTransformerEmbedder) -> None:
+    texts = _passages()
+    if embedder.backend != "torch":
+        embedder = SentenceTransformerEmbedder(embedder_folder(Settings()))
+    reference, vectors = embedder.embed(texts), openvino_embedder.embed(texts)
+    assert vectors.shape == reference.shape
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    # fp32, or bfloat16 where the CPU computes in it: either way within a rounding of torch's fp32.
+    assert openvino_embedder._encoder.precision in ("f32", "bf16")  # type: ignore[attr-defined]
+    assert cosines.min() > 0.999, cosines.min()
+    assert np.allclose(openvino_embedder.embed(texts[::-1])[::-1], vectors, atol=1e-3)
+    assert openvino_embedder.token_spans(texts[:5]) == embedder.token_spans(texts[:5])
+    assert openvino_embedder.embed([]).shape == (0, embedder.dimension)
+
+
+def test_openvino_embeds_from_several_threads_at_once(openvino_embedder: SentenceTransformerEmbedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = _passages()[:24]
+    alone = openvino_embedder.embed(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda i: openvino_embedder.embed(texts[i : i + 6]), range(0, 24, 6)))
+    assert np.allclose(np.vstack(together), alone, atol=1e-3)
