@@ -21,6 +21,7 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
         score_threshold=settings.redact_score_threshold,
         allow_list=settings.redact_allow_list,
         deny_list=settings.redact_deny_list,
+        exclude_components=settings.spacy_exclude,
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -123,25 +124,32 @@ class Ledger:
         redactions: dict[str, int] | None = None,
         reason: str | None = None,
     ) -> None:
+        self.record_many(
+            [
+                {
+                    "collection": collection,
+                    "document_id": document_id,
+                    "root": root,
+                    "source": source,
+                    "path": path,
+                    "content_hash": content_hash,
+                    "pipeline": pipeline,
+                    "status": status,
+                    "kind": kind,
+                    "pages": pages,
+                    "chunk_count": chunk_count,
+                    "redactions": redactions,
+                    "reason": reason,
+                }
+            ]
+        )
+
+    def record_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Several ``record`` calls (their keyword arguments) in one transaction."""
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    collection,
-                    document_id,
-                    root,
-                    source,
-                    path,
-                    content_hash,
-                    pipeline,
-                    status,
-                    kind,
-                    pages,
-                    chunk_count,
-                    json.dumps(redactions or {}, sort_keys=True),
-                    reason,
-                    time.time(),
-                ),
+                [_row(**entry) for entry in entries],
             )
 
     def remove(self, collection: str, document_id: str) -> None:
@@ -159,3 +167,38 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     values = dict(row)
     values["redactions"] = json.loads(values["redactions"])
     return LedgerEntry(**values)
+
+
+def _row(
+    *,
+    collection: str,
+    document_id: str,
+    root: str,
+    source: str,
+    path: str,
+    content_hash: str,
+    pipeline: str,
+    status: str,
+    kind: str | None = None,
+    pages: int = 0,
+    chunk_count: int = 0,
+    redactions: dict[str, int] | None = None,
+    reason: str | None = None,
+) -> tuple[object, ...]:
+    """The ``documents`` row of one ledger entry, in column order."""
+    return (
+        collection,
+        document_id,
+        root,
+        source,
+        path,
+        content_hash,
+        pipeline,
+        status,
+        kind,
+        pages,
+        chunk_count,
+        json.dumps(redactions or {}, sort_keys=True),
+        reason,
+        time.time(),
+    )

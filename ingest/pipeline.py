@@ -1,4 +1,10 @@
-"""The batch ingestion pipeline: load -> redact -> chunk -> embed -> store, recorded in the ledger."""
+"""The batch ingestion pipeline: load -> redact -> chunk -> embed -> store, recorded in the ledger.
+
+Documents go through in groups. With a redactor that works in the background (``submit_documents``,
+worker processes), the stages overlap: while a worker redacts the next groups, this process loads,
+chunks, embeds and stores the groups already redacted. Nothing of a group is stored before its every
+stage is done, so a crash costs at most the groups in flight.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,11 @@ import re
 import sqlite3
 import stat
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +29,7 @@ from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger, LedgerEntry
 from ingest.loaders import PdfLimits, load_bytes
+from ingest.redaction_job import BackgroundRedactor, RedactionJob
 from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
 from rag.lexical import LexicalIndex
@@ -32,6 +38,9 @@ from rag.types import Chunk, LoadedDocument, Redaction
 
 logger = logging.getLogger(__name__)
 STAGES = ("load", "redact", "chunk", "embed", "store")
+# Groups handed to background redaction ahead of the one being embedded: one being redacted, one queued,
+# so that a worker never waits for this process.
+_GROUPS_AHEAD = 2
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
 
 
@@ -50,8 +59,13 @@ class FileOutcome:
 class IngestReport:
     collection: str
     outcomes: list[FileOutcome] = field(default_factory=list)
+    # Seconds each stage was busy, where it ran: with background redaction, "redact" is the workers' time,
+    # spent while this process did the other stages.
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     elapsed_seconds: float = 0.0
+    # Of the "redact" seconds, those spent in worker processes, and the seconds this process waited for them.
+    redaction_background_seconds: float = 0.0
+    redaction_wait_seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -83,6 +97,8 @@ class IngestReport:
             "pages": self.pages,
             "redactions": dict(sorted(self.redactions.items())),
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+            "redaction_background_seconds": round(self.redaction_background_seconds, 3),
+            "redaction_wait_seconds": round(self.redaction_wait_seconds, 3),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "failures": [{"source": o.source, "reason": o.reason} for o in self.failures],
         }
@@ -162,15 +178,22 @@ class IngestionPipeline:
             on_start(len(files))
         group: list[FileOutcome | _Admitted] = []
         group_pages = 0
+        in_flight: deque[_Group] = deque()
 
-        def flush() -> None:
-            nonlocal group_pages
-            for outcome in self._process(group, collection, report.stage_seconds):
+        def finish_oldest() -> None:
+            for outcome in self._finish(in_flight.popleft(), collection, report):
                 report.outcomes.append(outcome)
                 if on_file:
                     on_file(outcome)
-            group.clear()
-            group_pages = 0
+
+        def flush() -> None:
+            nonlocal group
+            nonlocal group_pages
+            if group:
+                in_flight.append(self._start(group))
+            group, group_pages = [], 0
+            while len(in_flight) > _GROUPS_AHEAD:
+                finish_oldest()
 
         for source_file in files:
             admitted = self._admit_file(source_file, collection, report.stage_seconds)
@@ -180,6 +203,8 @@ class IngestionPipeline:
             if len(group) >= self._group_documents or group_pages >= self._group_pages:
                 flush()
         flush()
+        while in_flight:
+            finish_oldest()
         if prune:
             roots = {str(Path(p).absolute()) for p in paths if Path(p).is_dir()}
             seen = {str(f.path) for f in files}
@@ -294,35 +319,63 @@ class IngestionPipeline:
     def _process(
         self, group: Sequence[FileOutcome | _Admitted], collection: str, timings: dict[str, float]
     ) -> list[FileOutcome]:
-        """Redact, chunk and embed the loaded documents of ``group`` together, then store each in turn.
+        report = IngestReport(collection=collection, stage_seconds=timings)
+        return self._finish(self._start(group), collection, report)
+
+    def _start(self, group: Sequence[FileOutcome | _Admitted]) -> _Group:
+        """Start redacting the loaded documents of ``group``: in the background when the redactor can."""
+        loaded = [item for item in group if isinstance(item, _Admitted)]
+        documents = [[page.text for page in item.document.pages] for item in loaded]
+        if loaded and isinstance(self._redactor, BackgroundRedactor):
+            job = self._redactor.submit_documents(documents)
+        else:
+            job = self._job_here(documents)
+        return _Group(items=list(group), loaded=loaded, job=job)
+
+    def _job_here(self, documents: Sequence[Sequence[str]]) -> RedactionJob:
+        return RedactionJob(documents, [None] * len(documents), self._redactor.redact_documents)
+
+    def _finish(self, group: _Group, collection: str, report: IngestReport) -> list[FileOutcome]:
+        """Chunk and embed the loaded documents of ``group`` together once redacted, then store each in turn.
 
         Redaction and embedding run over the whole group at once (spaCy and the embedder are several
         times faster on batches); each document is still written, and recorded done, on its own.
         """
-        loaded = [item for item in group if isinstance(item, _Admitted)]
-        if loaded:
-            self._prepare_group(loaded, timings)
+        timings = report.stage_seconds
+        if group.loaded:
+            self._prepare_group(group.loaded, timings, group.job, report)
+        ready = [item for item in group.loaded if item.failure is None]
+        written = self._write(collection, ready, timings) if ready else {}
         outcomes: list[FileOutcome] = []
-        for item in group:
+        for item in group.items:
             if isinstance(item, FileOutcome):
                 outcomes.append(item)
             elif item.failure is not None:
                 outcomes.append(self._fail_admitted(collection, item, item.failure))
             else:
-                outcomes.append(self._write(collection, item, timings))
+                outcomes.append(written[item.document_id])
         return outcomes
 
-    def _prepare_group(self, group: Sequence[_Admitted], timings: dict[str, float]) -> None:
+    def _prepare_group(
+        self, group: Sequence[_Admitted], timings: dict[str, float], job: RedactionJob, report: IngestReport
+    ) -> None:
         try:
-            with _timed(timings, "redact"):
-                redacted = self._redactor.redact_documents([[page.text for page in d.document.pages] for d in group])
+            waited = time.perf_counter()
+            redacted, busy = job.result()
+            waited = time.perf_counter() - waited
+            timings["redact"] = timings.get("redact", 0.0) + busy
+            if not job.ran_here:  # a worker's time: this process only waited, if at all
+                report.redaction_background_seconds += busy
+                report.redaction_wait_seconds += waited
         except Exception as exc:
             if len(group) == 1:
                 group[0].failure = _unexpected(exc, group[0].source)
                 return
             # One document broke the batch: redo them one by one so that only that one fails.
             for item in group:
-                self._prepare_group([item], timings)
+                self._prepare_group(
+                    [item], timings, self._job_here([[page.text for page in item.document.pages]]), report
+                )
             return
         for item, pages in zip(group, redacted, strict=True):
             try:
@@ -356,37 +409,49 @@ class IngestionPipeline:
         except Exception as exc:
             item.failure = _unexpected(exc, item.source)
 
-    def _write(self, collection: str, item: _Admitted, timings: dict[str, float]) -> FileOutcome:
-        assert item.embeddings is not None
-        record = partial(
-            self._ledger.record,
-            collection=collection,
-            document_id=item.document_id,
-            root=item.root,
-            source=item.source,
-            path=item.path,
-            content_hash=item.content_hash,
-            pipeline=PIPELINE_VERSION,
-            kind=item.document.kind,
-            pages=len(item.document.pages),
-            chunk_count=len(item.chunks),
-            redactions=dict(item.redactions),
-        )
-        with _timed(timings, "store"), _writing(item.source):
-            # pending -> replace chunks -> done: a crash in between is redone by the next run.
-            record(status="pending")
-            self._delete_chunks(collection, item.document_id)
-            self._store.upsert(collection, item.chunks, item.embeddings)
-            self._lexical.upsert(collection, item.chunks)
-            record(status="done")
-        return FileOutcome(
-            source=item.source,
-            status=item.status,
-            chunks=len(item.chunks),
-            pages=len(item.document.pages),
-            redactions=item.redactions,
-            document_id=item.document_id,
-        )
+    def _write(self, collection: str, items: Sequence[_Admitted], timings: dict[str, float]) -> dict[str, FileOutcome]:
+        """Store the chunks of ``items`` together: the vector store takes a batch far faster than many small
+        ones. pending -> replace chunks -> done, for all of them at once: a crash in between leaves them
+        pending, and the next run redoes them."""
+
+        def entry(item: _Admitted, status: str) -> dict[str, object]:
+            return {
+                "collection": collection,
+                "document_id": item.document_id,
+                "root": item.root,
+                "source": item.source,
+                "path": item.path,
+                "content_hash": item.content_hash,
+                "pipeline": PIPELINE_VERSION,
+                "status": status,
+                "kind": item.document.kind,
+                "pages": len(item.document.pages),
+                "chunk_count": len(item.chunks),
+                "redactions": dict(item.redactions),
+            }
+
+        chunks = [chunk for item in items for chunk in item.chunks]
+        vectors = np.vstack([item.embeddings for item in items if item.embeddings is not None])
+        assert len(vectors) == len(chunks)
+        with _timed(timings, "store"), _writing(", ".join(item.source for item in items[:3])):
+            self._ledger.record_many([entry(item, "pending") for item in items])
+            document_ids = [item.document_id for item in items]
+            self._store.delete_documents(collection, document_ids)
+            self._lexical.delete_documents(collection, document_ids)
+            self._store.upsert(collection, chunks, vectors)
+            self._lexical.upsert(collection, chunks)
+            self._ledger.record_many([entry(item, "done") for item in items])
+        return {
+            item.document_id: FileOutcome(
+                source=item.source,
+                status=item.status,
+                chunks=len(item.chunks),
+                pages=len(item.document.pages),
+                redactions=item.redactions,
+                document_id=item.document_id,
+            )
+            for item in items
+        }
 
     def _chunks_of(
         self, item: _Admitted, redacted: Sequence[Redaction], timings: dict[str, float]
@@ -486,6 +551,15 @@ class IngestionPipeline:
         removed = self._delete_chunks(entry.collection, entry.document_id)
         self._ledger.remove(entry.collection, entry.document_id)
         return FileOutcome(source=entry.source, status="forgotten", chunks=removed, document_id=entry.document_id)
+
+
+@dataclass
+class _Group:
+    """Files of one group on their way: the outcomes known already and the loaded documents, being redacted."""
+
+    items: list[FileOutcome | _Admitted]
+    loaded: list[_Admitted]
+    job: RedactionJob
 
 
 @dataclass

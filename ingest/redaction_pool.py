@@ -1,10 +1,15 @@
-"""Redaction of many documents spread over worker processes, with the same output as in one.
+"""Redaction of many documents in worker processes, with the same output as in one.
 
-spaCy and Presidio hold the GIL, so threads do not help; each worker process loads its own
-redactor once and takes a share of every batch, while the calling process redacts a share itself
-(its models are loaded already). Redaction is per document, so splitting a batch between documents
-changes nothing in the output. A worker that dies is replaced and its share redone in the caller; a
-worker whose parent dies (an ingest killed with SIGKILL) exits within a second.
+spaCy and Presidio hold the GIL, so threads do not help; each worker process loads its own redactor
+once. Two ways to use them:
+
+- ``redact_documents`` shares one batch between the workers and the caller, and returns when it is done;
+- ``submit_documents`` hands a whole batch to a worker and returns a ``RedactionJob`` at once, so that the
+  caller embeds and stores the batches redacted before while this one is redacted (batch ingestion).
+
+Redaction is per document, so splitting a batch between documents changes nothing in the output. A
+worker that dies is replaced and its share redone in the caller; a worker whose parent dies (an ingest
+killed with SIGKILL) exits within a second.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from ingest.language import languages_per_document
+from ingest.redaction_job import RedactionJob
 from ingest.redactor import PresidioRedactor
 from rag.settings import Settings
 from rag.types import Redaction
@@ -51,6 +57,12 @@ def _start_worker(settings: Settings, parent: int) -> None:
 def _redact_share(documents: list[list[str]], languages: list[str | None]) -> list[list[Redaction]]:
     assert _worker_redactor is not None
     return _worker_redactor.redact_documents(documents, languages)
+
+
+def _redact_timed(documents: list[list[str]], languages: list[str | None]) -> tuple[list[list[Redaction]], float]:
+    """A whole batch, with the seconds the worker spent on it (its busy time, for the stage figures)."""
+    began = time.perf_counter()
+    return _redact_share(documents, languages), time.perf_counter() - began
 
 
 def _ready() -> bool:
@@ -120,6 +132,26 @@ class PooledRedactor:
                 self._restart_pool(pool)
                 results.extend(self._local.redact_documents([documents[i] for i in share], [wanted[i] for i in share]))
         return results
+
+    def submit_documents(
+        self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
+    ) -> RedactionJob:
+        """Hand the batch to a worker and return at once; while the workers still load their models, the
+        job is left for the caller to do when it asks for the result."""
+        wanted = languages_per_document(documents, languages)
+        job = RedactionJob(documents, wanted, self._local.redact_documents)
+        if not self._workers or not documents or not self._workers_ready():
+            return job
+        with self._lock:
+            pool = self._pool or self._start_pool()
+            try:
+                job.future = pool.submit(_redact_timed, [list(pages) for pages in documents], wanted)
+            except BrokenProcessPool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+                return job
+        job.on_broken = lambda: self._restart_pool(pool)
+        return job
 
     def _workers_ready(self) -> bool:
         with self._lock:

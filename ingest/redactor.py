@@ -89,12 +89,13 @@ class PlaceholderBook:
         return _WHITESPACE.sub(" ", value).strip().casefold()
 
 
-def load_spacy_pipeline(name: str) -> object:
-    """Load a spaCy pipeline by installed package name or folder; never download one."""
+def load_spacy_pipeline(name: str, exclude: Sequence[str] = ()) -> object:
+    """Load a spaCy pipeline by installed package name or folder, without the ``exclude`` components;
+    never download one."""
     import spacy
 
     try:
-        return spacy.load(name)
+        return spacy.load(name, exclude=list(exclude))
     except OSError as exc:
         raise ConfigurationError(
             f"spaCy pipeline {name!r} is not installed and will not be downloaded; install its package "
@@ -139,6 +140,7 @@ class PresidioRedactor:
         score_threshold: float = 0.35,
         allow_list: Sequence[str] = (),
         deny_list: Sequence[str] = (),
+        exclude_components: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         use_bundled_public_suffix_list()
         self.languages = tuple(spacy_models)
@@ -149,7 +151,8 @@ class PresidioRedactor:
             ner_model_configuration=NerModelConfiguration(),
         )
         # Loading the pipelines ourselves skips Presidio's download-if-missing path.
-        pipelines = {lang: load_spacy_pipeline(name) for lang, name in spacy_models.items()}
+        excluded = exclude_components or {}
+        pipelines = {lang: load_spacy_pipeline(name, excluded.get(lang, ())) for lang, name in spacy_models.items()}
         nlp_engine.nlp = cast(Any, pipelines)
         self._nlp_engine = nlp_engine
 

@@ -130,11 +130,24 @@ class LexicalIndex:
             self._db.execute("COMMIT")
 
     def delete_document(self, collection: str, document_id: str) -> int:
+        return self.delete_documents(collection, [document_id])
+
+    def delete_documents(self, collection: str, document_ids: Sequence[str]) -> int:
+        """Remove the chunks of these documents in one transaction; how many there were."""
         with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM chunk_texts WHERE collection = ? AND document_id = ?", (collection, document_id)
-            )
-            return cursor.rowcount
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                removed = sum(
+                    self._db.execute(
+                        "DELETE FROM chunk_texts WHERE collection = ? AND document_id = ?", (collection, document_id)
+                    ).rowcount
+                    for document_id in document_ids
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return removed
 
     def delete_collection(self, collection: str) -> None:
         with self._lock:

@@ -54,6 +54,8 @@ class VectorStore(Protocol):
 
     def delete_document(self, collection: str, document_id: str) -> int: ...
 
+    def delete_documents(self, collection: str, document_ids: Sequence[str]) -> int: ...
+
     def query(
         self,
         collection: str,

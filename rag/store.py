@@ -117,10 +117,18 @@ class ChromaStore:
             )
 
     def delete_document(self, collection: str, document_id: str) -> int:
-        if collection not in self.collections():
+        return self.delete_documents(collection, [document_id])
+
+    def delete_documents(self, collection: str, document_ids: Sequence[str]) -> int:
+        """Remove every chunk of these documents; how many there were."""
+        if not document_ids or collection not in self.collections():
             return 0
         target = self._collection(collection, create=False)
-        ids = target.get(where={"document_id": document_id}, include=[])["ids"]
+        ids: list[str] = []
+        for start in range(0, len(document_ids), _BATCH):
+            part = list(document_ids[start : start + _BATCH])
+            where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
+            ids.extend(target.get(where=where, include=[])["ids"])
         for start in range(0, len(ids), _BATCH):
             target.delete(ids=ids[start : start + _BATCH])
         return len(ids)
