@@ -64,7 +64,7 @@ def ingest(
     cannot be ingested is reported with its reason and the run goes on. Running again after a crash
     or Ctrl-C completes the work without duplicates.
     """
-    from ingest.components import build_batch_redactor, build_pipeline
+    from ingest.components import build_ingest_workers, build_pipeline, build_redactor, ingest_embed_threads
     from ingest.lock import store_write_lock
     from rag.components import load_embedder, open_store
     from rag.store import validate_collection_name
@@ -74,19 +74,25 @@ def ingest(
     try:
         validate_collection_name(name)
         with console.status("Loading models..."):
-            redactor = build_batch_redactor(settings)
-            embedder = load_embedder(settings)
+            # Workers first: they load their models while this process loads its own.
+            workers = build_ingest_workers(settings)
+            redactor = build_redactor(settings)
+            embedder = load_embedder(settings, threads=ingest_embed_threads(settings, workers.size if workers else 0))
             store = open_store(settings)
-        pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store)
-        with store_write_lock(settings.lock_path, settings.lock_timeout_seconds), _progress() as progress:
-            task = progress.add_task("ingesting", total=None, current="")
-            report = pipeline.ingest_paths(
-                paths,
-                name,
-                prune=prune,
-                on_start=lambda total: progress.update(task, total=total),
-                on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
-            )
+        pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store, workers=workers)
+        try:
+            with store_write_lock(settings.lock_path, settings.lock_timeout_seconds), _progress() as progress:
+                task = progress.add_task("ingesting", total=None, current="")
+                report = pipeline.ingest_paths(
+                    paths,
+                    name,
+                    prune=prune,
+                    on_start=lambda total: progress.update(task, total=total),
+                    on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
+                )
+        finally:
+            if workers is not None:
+                workers.close()
     except EnclaveError as exc:
         raise _fail(exc) from exc
 

@@ -45,7 +45,7 @@ from bench.ingest_bench import (
 from rag.embedder import Backend, SentenceTransformerEmbedder
 from rag.settings import Settings, load_settings
 
-BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8", "openvino")
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8", "openvino", "openvino-int8")
 FASTER: tuple[Backend, ...] = BACKENDS[1:]
 PASSAGE_TOKENS = 250
 BEIR_SAMPLE = REPO_ROOT / "tests" / "data" / "beir_sample"

@@ -52,7 +52,8 @@ RECORDED_SETTINGS = (
     "embed_batch_size",
     "embedder_backend",
     "spacy_models",
-    "ingest_redaction_processes",
+    "ingest_workers",
+    "embed_threads",
 )
 BENCHMARKS_HEADER = """# Benchmarks
 
@@ -90,8 +91,8 @@ class BenchRow:
     failures: list[str] = field(default_factory=list)
     generated: CorpusStats | None = None
     generation_seconds: float = 0.0
-    # Redaction done by worker processes while the ingesting process did the other stages, and its waits.
-    background_seconds: float = 0.0
+    # Stage seconds spent in ingestion workers (beside the ingesting process), and that process's waits for them.
+    worker_seconds: float = 0.0
     wait_seconds: float = 0.0
 
     @property
@@ -101,7 +102,7 @@ class BenchRow:
     @property
     def unstaged_seconds(self) -> float:
         """Time of the ingesting process outside the stages it ran: discovery, hashing, ledger look-ups."""
-        own = sum(self.stage_seconds.values()) - self.background_seconds
+        own = sum(self.stage_seconds.values()) - self.worker_seconds
         return max(0.0, self.ingest_seconds - own - self.wait_seconds)
 
     @property
@@ -145,26 +146,29 @@ def _quiet_logging() -> None:
 def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
     """Build the pipeline as the CLI does and ingest ``corpus_dir``; meant to run in a fresh process."""
     import rag  # noqa: F401  (sets the offline switches before any model library is imported)
-    from ingest.components import build_batch_redactor, build_pipeline
-    from ingest.redaction_pool import PooledRedactor
+    from ingest.components import build_ingest_workers, build_pipeline, build_redactor, ingest_embed_threads
     from rag.components import load_embedder, open_store
     from rag.settings import load_settings
 
     _quiet_logging()
     started = time.perf_counter()
     settings = load_settings(data_dir=data_dir)
-    redactor = build_batch_redactor(settings)
-    embedder = load_embedder(settings)
+    workers = build_ingest_workers(settings)  # first, as `enclave ingest` does: they load while this process does
+    redactor = build_redactor(settings)
+    threads = ingest_embed_threads(settings, workers.size if workers else 0)
+    embedder = load_embedder(settings, threads=threads)
     store = open_store(settings)
-    pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store)
+    pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store, workers=workers)
     model_load_seconds = time.perf_counter() - started
     report = pipeline.ingest_paths([corpus_dir], COLLECTION)
-    if isinstance(redactor, PooledRedactor):
-        redactor.close()  # its workers must have exited for their peak to be known
+    if workers is not None:
+        workers.close()  # they must have exited for their peak to be known
     # ru_maxrss is in KiB on Linux; for children it is the largest one's, so this bounds the sum from above.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    peak += (settings.ingest_redaction_processes - 1) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak += (workers.size if workers else 0) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     used = {name: str(getattr(settings, name)) for name in RECORDED_SETTINGS}
+    used["ingest_workers"] = f"{workers.size if workers else 0}"
+    used["embed_threads"] = str(threads)
     return IngestMeasurement(report.to_dict(), model_load_seconds, peak, used)
 
 
@@ -219,8 +223,8 @@ def row_from_measurement(
         failures=[f"{failure['source']}: {failure['reason']}" for failure in failures],
         generated=generated,
         generation_seconds=generation_seconds,
-        background_seconds=float(str(report.get("redaction_background_seconds", 0.0))),
-        wait_seconds=float(str(report.get("redaction_wait_seconds", 0.0))),
+        worker_seconds=float(str(report.get("worker_seconds", 0.0))),
+        wait_seconds=float(str(report.get("worker_wait_seconds", 0.0))),
     )
 
 
@@ -507,12 +511,13 @@ def markdown_section(
         "",
         markdown_table(SUMMARY_COLUMNS, [summary_cells(row) for row in rows]),
         "",
-        "Seconds each stage was busy, with its own pages/s in brackets. With redaction workers "
-        "(`ingest_redaction_processes` above 1) the stages overlap: *redact* is the workers' time, spent while the "
-        "ingesting process loaded, chunked, embedded and stored; *waiting* is the time that process waited for "
-        "them. *other* is the ingesting process's time outside its stages (discovery, hashing, ledger look-ups). "
-        "*End to end / slowest* is the ingest time over the slowest stage's busy time: 1.00 when the other stages "
-        "hide entirely behind it.",
+        "Seconds each stage was busy, summed over the processes it ran in, with pages/s over those seconds in "
+        "brackets. With ingestion workers (`ingest_workers` above 0) the workers redact the next groups while the "
+        "ingesting process loads, chunks, embeds (on `embed_threads` threads) and stores the groups before: the "
+        "stages overlap, each on its own cores. *waiting* is the time the ingesting process waited for a "
+        "worker's group; *other* its time outside its stages (discovery, hashing, ledger look-ups). *End to end / "
+        "slowest* is the ingest time over the slowest stage's busy seconds: 1.00 when everything else hides "
+        "behind it.",
         "",
         markdown_table(STAGE_COLUMNS, [stage_cells(row) for row in rows]),
     ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from ingest.chunker import Chunker
 from ingest.ledger import Ledger
 from ingest.loaders import PdfLimits
 from ingest.pipeline import IngestionPipeline
-from ingest.redaction_pool import PooledRedactor
+from ingest.preparation import GroupPreparer
 from ingest.redactor import PresidioRedactor
+from ingest.worker_pool import IngestWorkers
 from rag.embedder import SentenceTransformerEmbedder
 from rag.lexical import LexicalIndex
 from rag.protocols import Redactor, VectorStore
@@ -25,12 +28,37 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
     )
 
 
-def build_batch_redactor(settings: Settings) -> Redactor:
-    """The redactor of batch ingestion: shared over ``ingest_redaction_processes`` processes."""
-    local = build_redactor(settings)
-    if settings.ingest_redaction_processes < 2:
-        return local
-    return PooledRedactor(local, settings, settings.ingest_redaction_processes)
+def build_chunker(settings: Settings, embedder: SentenceTransformerEmbedder) -> Chunker:
+    return Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+
+
+def build_preparer(settings: Settings, redactor: Redactor, embedder: SentenceTransformerEmbedder) -> GroupPreparer:
+    return GroupPreparer(redactor, build_chunker(settings, embedder), embedder)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def ingest_worker_count(settings: Settings) -> int:
+    """Redaction workers of batch ingestion: the setting, else one core less than there are (the ingesting
+    process chunks and embeds on the one left), none on a single core."""
+    if settings.ingest_workers is not None:
+        return settings.ingest_workers
+    return cores() - 1
+
+
+def ingest_embed_threads(settings: Settings, workers: int) -> int:
+    """Threads of the ingesting process's embedder: the setting, else the cores the workers leave. More
+    threads than that only take CPU from the workers (measured: redaction 40% slower, docs/benchmarks.md)."""
+    return settings.embed_threads or max(1, cores() - workers)
+
+
+def build_ingest_workers(settings: Settings) -> IngestWorkers | None:
+    """The redaction workers of batch ingestion (``enclave ingest``); None when it runs in one process."""
+    count = ingest_worker_count(settings)
+    return IngestWorkers(settings, count) if count > 0 else None
 
 
 def build_pipeline(
@@ -41,10 +69,11 @@ def build_pipeline(
     store: VectorStore,
     lexical: LexicalIndex | None = None,
     ledger: Ledger | None = None,
+    workers: IngestWorkers | None = None,
 ) -> IngestionPipeline:
     return IngestionPipeline(
         redactor=redactor,
-        chunker=Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens),
+        chunker=build_chunker(settings, embedder),
         embedder=embedder,
         store=store,
         lexical=lexical or LexicalIndex(settings.lexical_path),
@@ -58,4 +87,5 @@ def build_pipeline(
         ),
         group_documents=settings.ingest_group_documents,
         group_pages=settings.ingest_group_pages,
+        workers=workers,
     )

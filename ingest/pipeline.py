@@ -1,9 +1,9 @@
 """The batch ingestion pipeline: load -> redact -> chunk -> embed -> store, recorded in the ledger.
 
-Documents go through in groups. With a redactor that works in the background (``submit_documents``,
-worker processes), the stages overlap: while a worker redacts the next groups, this process loads,
-chunks, embeds and stores the groups already redacted. Nothing of a group is stored before its every
-stage is done, so a crash costs at most the groups in flight.
+Documents go through in groups. With ingestion workers (``IngestWorkers``) the stages overlap: the
+workers redact the next groups while this process loads, chunks, embeds and stores the groups already
+redacted, each stage on its own cores. Nothing of a group is stored before its every stage is done, so a
+crash costs at most the groups in flight.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import sqlite3
 import stat
 import time
@@ -19,7 +18,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,19 +27,27 @@ from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger, LedgerEntry
 from ingest.loaders import PdfLimits, load_bytes
-from ingest.redaction_job import BackgroundRedactor, RedactionJob
+from ingest.preparation import (
+    PREPARATION_STAGES,
+    DocumentWork,
+    GroupPreparer,
+    PreparedGroup,
+    RedactionJob,
+    chunk_id_for,
+    placeholder_counts,
+    unexpected_reason,
+)
+from ingest.worker_pool import IngestWorkers
 from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Redactor, VectorStore
-from rag.types import Chunk, LoadedDocument, Redaction
+from rag.types import Chunk, LoadedDocument
+
+__all__ = ["FileOutcome", "IngestReport", "IngestionPipeline", "chunk_id_for", "document_id_for", "placeholder_counts"]
 
 logger = logging.getLogger(__name__)
-STAGES = ("load", "redact", "chunk", "embed", "store")
-# Groups handed to background redaction ahead of the one being embedded: one being redacted, one queued,
-# so that a worker never waits for this process.
-_GROUPS_AHEAD = 2
-_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
+STAGES = ("load", *PREPARATION_STAGES, "store")
 
 
 @dataclass
@@ -59,13 +65,14 @@ class FileOutcome:
 class IngestReport:
     collection: str
     outcomes: list[FileOutcome] = field(default_factory=list)
-    # Seconds each stage was busy, where it ran: with background redaction, "redact" is the workers' time,
-    # spent while this process did the other stages.
+    # Seconds each stage was busy, summed over the processes it ran in: with ingestion workers, redact,
+    # chunk and embed ran in them, beside each other and beside this process's load and store.
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     elapsed_seconds: float = 0.0
-    # Of the "redact" seconds, those spent in worker processes, and the seconds this process waited for them.
-    redaction_background_seconds: float = 0.0
-    redaction_wait_seconds: float = 0.0
+    # Of the stage seconds, those spent in ingestion workers; and the seconds this process waited for them.
+    worker_seconds: float = 0.0
+    worker_wait_seconds: float = 0.0
+    workers: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -97,8 +104,9 @@ class IngestReport:
             "pages": self.pages,
             "redactions": dict(sorted(self.redactions.items())),
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
-            "redaction_background_seconds": round(self.redaction_background_seconds, 3),
-            "redaction_wait_seconds": round(self.redaction_wait_seconds, 3),
+            "workers": self.workers,
+            "worker_seconds": round(self.worker_seconds, 3),
+            "worker_wait_seconds": round(self.worker_wait_seconds, 3),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "failures": [{"source": o.source, "reason": o.reason} for o in self.failures],
         }
@@ -107,15 +115,6 @@ class IngestReport:
 def document_id_for(root: str, source: str) -> str:
     """Stable id of a document: where it comes from, not what it holds (so changes replace it)."""
     return hashlib.sha256(f"{root}\x00{source}".encode()).hexdigest()[:32]
-
-
-def chunk_id_for(document_id: str, content_hash: str, chunk_index: int) -> str:
-    """Deterministic, so re-running an upsert rewrites the same records instead of adding copies."""
-    return f"{document_id[:16]}-{content_hash[:16]}-v{PIPELINE_VERSION}-{chunk_index:05d}"
-
-
-def placeholder_counts(text: str) -> Counter[str]:
-    return Counter(_PLACEHOLDER.findall(text))
 
 
 class IngestionPipeline:
@@ -133,10 +132,12 @@ class IngestionPipeline:
         pdf_limits: PdfLimits | None = None,
         group_documents: int = 16,
         group_pages: int = 64,
+        workers: IngestWorkers | None = None,
     ) -> None:
-        self._redactor = redactor
-        self._chunker = chunker
-        self._embedder = embedder
+        self._preparer = GroupPreparer(redactor, chunker, embedder)
+        self._workers = workers if workers is not None and workers.size else None
+        # Groups in flight: two per worker (one being redacted, one queued) so a worker never waits for this process.
+        self._groups_ahead = 2 * self._workers.size if self._workers else 0
         self._store = store
         self._lexical = lexical
         self._ledger = ledger
@@ -172,7 +173,7 @@ class IngestionPipeline:
         on_file: Callable[[FileOutcome], None] | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
-        report = IngestReport(collection=collection)
+        report = IngestReport(collection=collection, workers=self._workers.size if self._workers else 0)
         files = discover(paths)
         if on_start:
             on_start(len(files))
@@ -192,7 +193,7 @@ class IngestionPipeline:
             if group:
                 in_flight.append(self._start(group))
             group, group_pages = [], 0
-            while len(in_flight) > _GROUPS_AHEAD:
+            while len(in_flight) > self._groups_ahead:
                 finish_oldest()
 
         for source_file in files:
@@ -323,29 +324,21 @@ class IngestionPipeline:
         return self._finish(self._start(group), collection, report)
 
     def _start(self, group: Sequence[FileOutcome | _Admitted]) -> _Group:
-        """Start redacting the loaded documents of ``group``: in the background when the redactor can."""
+        """Start redacting the loaded documents of ``group``: in a worker when one can take it."""
         loaded = [item for item in group if isinstance(item, _Admitted)]
-        documents = [[page.text for page in item.document.pages] for item in loaded]
-        if loaded and isinstance(self._redactor, BackgroundRedactor):
-            job = self._redactor.submit_documents(documents)
+        works = [item.work() for item in loaded]
+        if self._workers is not None and works:
+            job = self._workers.submit(works, self._preparer.redact)
         else:
-            job = self._job_here(documents)
+            job = RedactionJob(works, self._preparer.redact)
         return _Group(items=list(group), loaded=loaded, job=job)
 
-    def _job_here(self, documents: Sequence[Sequence[str]]) -> RedactionJob:
-        return RedactionJob(documents, [None] * len(documents), self._redactor.redact_documents)
-
     def _finish(self, group: _Group, collection: str, report: IngestReport) -> list[FileOutcome]:
-        """Chunk and embed the loaded documents of ``group`` together once redacted, then store each in turn.
-
-        Redaction and embedding run over the whole group at once (spaCy and the embedder are several
-        times faster on batches); each document is still written, and recorded done, on its own.
-        """
-        timings = report.stage_seconds
+        """Once the group is prepared (redacted, chunked, embedded), store its documents together."""
         if group.loaded:
-            self._prepare_group(group.loaded, timings, group.job, report)
+            self._take_prepared(group.loaded, group.job, report)
         ready = [item for item in group.loaded if item.failure is None]
-        written = self._write(collection, ready, timings) if ready else {}
+        written = self._write(collection, ready, report.stage_seconds) if ready else {}
         outcomes: list[FileOutcome] = []
         for item in group.items:
             if isinstance(item, FileOutcome):
@@ -356,58 +349,27 @@ class IngestionPipeline:
                 outcomes.append(written[item.document_id])
         return outcomes
 
-    def _prepare_group(
-        self, group: Sequence[_Admitted], timings: dict[str, float], job: RedactionJob, report: IngestReport
-    ) -> None:
+    def _take_prepared(self, group: Sequence[_Admitted], job: RedactionJob, report: IngestReport) -> None:
+        waited = time.perf_counter()
         try:
-            waited = time.perf_counter()
-            redacted, busy = job.result()
-            waited = time.perf_counter() - waited
-            timings["redact"] = timings.get("redact", 0.0) + busy
-            if not job.ran_here:  # a worker's time: this process only waited, if at all
-                report.redaction_background_seconds += busy
-                report.redaction_wait_seconds += waited
+            redacted = job.result()
         except Exception as exc:
             if len(group) == 1:
                 group[0].failure = _unexpected(exc, group[0].source)
                 return
-            # One document broke the batch: redo them one by one so that only that one fails.
+            # One document broke the group's redaction: redo them one by one so that only that one fails.
             for item in group:
-                self._prepare_group(
-                    [item], timings, self._job_here([[page.text for page in item.document.pages]]), report
-                )
+                self._take_prepared([item], RedactionJob([item.work()], self._preparer.redact), report)
             return
-        for item, pages in zip(group, redacted, strict=True):
-            try:
-                item.chunks, item.redactions = self._chunks_of(item, pages, timings)
-            except UnsupportedDocumentError as exc:
-                item.failure = exc.detail
-            except Exception as exc:
-                item.failure = _unexpected(exc, item.source)
-        ready = [item for item in group if item.failure is None]
-        texts = [chunk.text for item in ready for chunk in item.chunks]
-        try:
-            with _timed(timings, "embed"):
-                vectors = self._embedder.embed(texts)
-        except Exception as exc:
-            if len(ready) <= 1:
-                for item in ready:
-                    item.failure = _unexpected(exc, item.source)
-                return
-            for item in ready:
-                self._embed_one(item, timings)
-            return
-        offset = 0
-        for item in ready:
-            item.embeddings = vectors[offset : offset + len(item.chunks)]
-            offset += len(item.chunks)
-
-    def _embed_one(self, item: _Admitted, timings: dict[str, float]) -> None:
-        try:
-            with _timed(timings, "embed"):
-                item.embeddings = self._embedder.embed([chunk.text for chunk in item.chunks])
-        except Exception as exc:
-            item.failure = _unexpected(exc, item.source)
+        waited = time.perf_counter() - waited
+        if not job.ran_here:  # a worker's time: this process only waited for it, if at all
+            report.worker_seconds += redacted.seconds
+            report.worker_wait_seconds += waited
+        prepared = self._preparer.finish(job.works, redacted)
+        _add_seconds(report.stage_seconds, prepared)
+        for item, document in zip(group, prepared.documents, strict=True):
+            item.chunks, item.redactions = document.chunks, document.redactions
+            item.embeddings, item.failure = document.embeddings, document.failure
 
     def _write(self, collection: str, items: Sequence[_Admitted], timings: dict[str, float]) -> dict[str, FileOutcome]:
         """Store the chunks of ``items`` together: the vector store takes a batch far faster than many small
@@ -452,48 +414,6 @@ class IngestionPipeline:
             )
             for item in items
         }
-
-    def _chunks_of(
-        self, item: _Admitted, redacted: Sequence[Redaction], timings: dict[str, float]
-    ) -> tuple[list[Chunk], Counter[str]]:
-        document, document_id, source, content_hash = item.document, item.document_id, item.source, item.content_hash
-        redactions: Counter[str] = Counter()
-        for redaction in redacted:
-            redactions.update(redaction.counts)
-        language = redacted[0].language if redacted else ""
-        with _timed(timings, "chunk"):
-            pieces = self._chunker.chunk_pages(
-                [(page.number, r.text) for page, r in zip(document.pages, redacted, strict=True)]
-            )
-        if not pieces:
-            raise UnsupportedDocumentError("no text to index after redaction")
-        ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-        chunks = []
-        for index, piece in enumerate(pieces):
-            metadata: dict[str, str | int | float | bool] = {
-                "content_hash": content_hash,
-                "ingested_at": ingested_at,
-                "kind": document.kind,
-                "language": language,
-                "pipeline": PIPELINE_VERSION,
-            }
-            for entity_type, count in placeholder_counts(piece.text).items():
-                metadata[f"redacted_{entity_type}"] = count
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id_for(document_id, content_hash, index),
-                    document_id=document_id,
-                    source=source,
-                    page=piece.page,
-                    chunk_index=index,
-                    start=piece.start,
-                    end=piece.end,
-                    text=piece.text,
-                    token_count=piece.token_count,
-                    metadata=metadata,
-                )
-            )
-        return chunks, redactions
 
     def _fail(self, source_file: SourceFile, collection: str, content_hash: str, reason: str) -> FileOutcome:
         document_id = document_id_for(str(source_file.root), source_file.source)
@@ -555,7 +475,7 @@ class IngestionPipeline:
 
 @dataclass
 class _Group:
-    """Files of one group on their way: the outcomes known already and the loaded documents, being redacted."""
+    """Files of one group on their way: the outcomes known already and the loaded documents, being prepared."""
 
     items: list[FileOutcome | _Admitted]
     loaded: list[_Admitted]
@@ -578,13 +498,26 @@ class _Admitted:
     embeddings: npt.NDArray[np.float32] | None = None
     failure: str | None = None
 
+    def work(self) -> DocumentWork:
+        return DocumentWork(
+            document_id=self.document_id,
+            content_hash=self.content_hash,
+            source=self.source,
+            kind=self.document.kind,
+            pages=[(page.number, page.text) for page in self.document.pages],
+        )
+
 
 def _unexpected(exc: Exception, source: str) -> str:
     """Log an unexpected error with its traceback; the one-line reason recorded for the file."""
     if isinstance(exc, StoreError):
         raise exc  # the store being down is the run's failure, not the file's
-    logger.error("unexpected error while ingesting %s", source, exc_info=exc)
-    return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
+    return unexpected_reason(exc, source)
+
+
+def _add_seconds(timings: dict[str, float], prepared: PreparedGroup) -> None:
+    for stage, seconds in prepared.seconds.items():
+        timings[stage] = timings.get(stage, 0.0) + seconds
 
 
 @contextmanager

@@ -5,7 +5,13 @@ from __future__ import annotations
 from rag.embedder import SentenceTransformerEmbedder
 from rag.generator import Generator, LlamaGenerator
 from rag.lexical import LexicalIndex
-from rag.models import embedder_folder, embedder_onnx_cache, embedder_openvino_cache, llm_file
+from rag.models import (
+    embedder_folder,
+    embedder_onnx_cache,
+    embedder_openvino_cache,
+    embedder_openvino_int8_cache,
+    llm_file,
+)
 from rag.openai_generator import OpenAICompatibleGenerator
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
@@ -23,12 +29,17 @@ def load_embedder(settings: Settings, threads: int | None = None) -> SentenceTra
         from rag.onnx_export import cached_fp32_model
 
         openvino_model = cached_fp32_model(folder, embedder_openvino_cache(settings))
+    elif settings.embedder_backend == "openvino-int8":
+        from rag.onnx_export import cached_qdq_int8_model
+
+        openvino_model = cached_qdq_int8_model(folder, embedder_openvino_int8_cache(settings))
     return SentenceTransformerEmbedder(
         folder,
         batch_size=settings.embed_batch_size,
         onnx_model=onnx_model,
         openvino_model=openvino_model,
         threads=threads or settings.embed_threads,
+        quantized=settings.embedder_backend == "openvino-int8",
     )
 
 

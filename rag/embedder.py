@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from rag.errors import ConfigurationError
 
-Backend = Literal["torch", "onnx-int8", "openvino"]
+Backend = Literal["torch", "onnx-int8", "openvino", "openvino-int8"]
 
 
 class _Encoder(Protocol):
@@ -29,9 +29,9 @@ class SentenceTransformerEmbedder:
     """Embeds with a local sentence-transformers model; also the tokenizer that bounds chunks.
 
     With ``onnx_model`` (an int8 export of the same folder, see rag/onnx_export.py) the vectors come from
-    ONNX Runtime instead of torch, with ``openvino_model`` (its fp32 export) from OpenVINO; tokenizer,
-    truncation, pooling and normalization stay the model's own. ``threads`` bounds the threads of ONNX
-    Runtime and OpenVINO (default: one per core).
+    ONNX Runtime instead of torch, with ``openvino_model`` (its fp32 export, or its int8 QDQ export with
+    ``quantized``) from OpenVINO; tokenizer, truncation, pooling and normalization stay the model's own.
+    ``threads`` bounds the threads of ONNX Runtime and OpenVINO (default: one per core).
     """
 
     def __init__(
@@ -41,11 +41,12 @@ class SentenceTransformerEmbedder:
         onnx_model: Path | None = None,
         openvino_model: Path | None = None,
         threads: int | None = None,
+        quantized: bool = False,
     ) -> None:
         self._encoder: _Encoder
         if openvino_model is not None:
-            self.backend: Backend = "openvino"
-            self._encoder = _OpenVinoEncoder(folder, openvino_model, batch_size, threads)
+            self.backend: Backend = "openvino-int8" if quantized else "openvino"
+            self._encoder = _OpenVinoEncoder(folder, openvino_model, batch_size, threads, quantized)
         elif onnx_model is not None:
             self.backend = "onnx-int8"
             self._encoder = _OnnxEncoder(folder, onnx_model, batch_size, threads)
@@ -168,7 +169,9 @@ class _OpenVinoEncoder(_ExportedEncoder):
     ``precision`` says which one it took.
     """
 
-    def __init__(self, folder: Path, model: Path, batch_size: int, threads: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, model: Path, batch_size: int, threads: int | None = None, quantized: bool = False
+    ) -> None:
         import openvino as ov
 
         super().__init__(folder, batch_size)
@@ -180,7 +183,8 @@ class _OpenVinoEncoder(_ExportedEncoder):
         self._compiled = core.compile_model(core.read_model(str(model)), "CPU", config)
         self._inputs = [port.get_any_name() for port in self._compiled.inputs]
         self.dimension = int(self._compiled.outputs[0].get_partial_shape()[-1].get_length())
-        self.precision = str(self._compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name())
+        hint = str(self._compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name())
+        self.precision = f"int8+{hint}" if quantized else hint
 
     def _hidden(self, feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
         # One request per call: the server embeds queries from several threads at once.

@@ -32,6 +32,11 @@ def embedder_openvino_cache(settings: Settings) -> Path:
     return settings.models_dir / "embedder-onnx-fp32"
 
 
+def embedder_openvino_int8_cache(settings: Settings) -> Path:
+    """Where the statically quantized exports for the OpenVINO int8 embedder are kept."""
+    return settings.models_dir / "embedder-onnx-qdq-int8"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -72,21 +72,25 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Documents redacted and embedded together during ingestion."
     )
     ingest_group_pages: int = Field(default=64, ge=1, description="A group closes once it holds this many pages.")
-    ingest_redaction_processes: int = Field(
-        default=2,
-        ge=1,
-        description="Processes that redact during batch ingestion, the ingesting process counted as one: the "
-        "others are workers that redact the next groups while the ingesting process embeds and stores (each "
-        "loads its own spaCy pipelines, about 400 MiB); 1: no worker, the stages take turns.",
+    ingest_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Processes that redact the next groups of documents during batch ingestion while the "
+        "ingesting process chunks, embeds and stores (each loads its own spaCy pipelines, about 400 MiB). "
+        "Default: one core less than there are; 0: the ingesting process redacts too, the stages taking turns.",
     )
-    embedder_backend: Literal["torch", "onnx-int8", "openvino"] = Field(
+    embedder_backend: Literal["torch", "onnx-int8", "openvino", "openvino-int8"] = Field(
         default="torch",
-        description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model; "
-        "openvino: its fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it). Exports are "
-        "made once into the data dir's model cache.",
+        description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model run by "
+        "ONNX Runtime; openvino: its fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it); "
+        "openvino-int8: its linear layers in int8 (static, calibrated), compiled by OpenVINO. Exports are made "
+        "once into the data dir's model cache.",
     )
     embed_threads: int | None = Field(
-        default=None, ge=1, description="Threads of the onnx-int8 and openvino embedders; default: one per core."
+        default=None,
+        ge=1,
+        description="Threads of the onnx-int8 and openvino embedders. Default: one per core, and during batch "
+        "ingestion the cores the redaction workers leave.",
     )
 
     # Store.

@@ -238,3 +238,35 @@ def test_openvino_embeds_from_several_threads_at_once(openvino_embedder: Sentenc
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda i: openvino_embedder.embed(texts[i : i + 6]), range(0, 24, 6)))
     assert np.allclose(np.vstack(together), alone, atol=1e-3)
+
+
+def test_openvino_int8_quantizes_the_linear_layers_but_attention_and_the_down_projections(
+    tmp_path: Path, embedder: Any
+) -> None:
+    import onnx
+
+    settings = load_settings(data_dir=tmp_path / "data", embedder_backend="openvino-int8")
+    quantized = load_embedder(settings, threads=1)
+    assert quantized.backend == "openvino-int8"
+    assert quantized._encoder.precision.startswith("int8+")  # type: ignore[attr-defined]
+    model = next((settings.models_dir / "embedder-onnx-qdq-int8").glob("*/model.onnx"))
+    assert sorted(p.name for p in model.parent.iterdir()) == ["export.json", "model.onnx"]
+    graph = onnx.load(str(model)).graph
+    produced_by = {output: node for node in graph.node for output in node.output}
+    quantized_inputs = []
+    for node in graph.node:
+        if node.op_type == "MatMul":
+            left = produced_by.get(node.input[0])
+            quantized_inputs.append((left is not None and left.op_type == "DequantizeLinear", node.name))
+    by_name = dict((name, flag) for flag, name in quantized_inputs)
+    # MiniLM: 6 layers of query, key, value, attention output, up and down projections, and 2 attention products.
+    assert len(by_name) == 6 * 8
+    for name, flag in by_name.items():
+        down = "/output/dense/" in name and "/attention/" not in name
+        product = "/self/MatMul" in name
+        assert flag == (not down and not product), name
+
+    texts = _passages()
+    reference = SentenceTransformerEmbedder(embedder_folder(Settings())).embed(texts)
+    cosines = (quantized.embed(texts) * reference).sum(axis=1)
+    assert cosines.mean() > 0.98 and cosines.min() > 0.95

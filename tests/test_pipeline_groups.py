@@ -75,8 +75,7 @@ class _PoisonedRedactor:
 def test_a_document_that_breaks_its_group_fails_alone(tmp_path: Path, redactor: Any, embedder: Any) -> None:
     docs = small_folder(tmp_path)
     (docs / "poison.txt").write_text("This note holds the word XYZZY and nothing else.", encoding="utf-8")
-    pipeline = make_pipeline(tmp_path / "data", redactor, embedder)
-    pipeline._redactor = _PoisonedRedactor(redactor, "XYZZY")
+    pipeline = make_pipeline(tmp_path / "data", _PoisonedRedactor(redactor, "XYZZY"), embedder)
     report = pipeline.ingest_paths([docs], "c")
     by_source = {outcome.source: outcome for outcome in report.outcomes}
     assert by_source["poison.txt"].status == "failed"

@@ -38,8 +38,7 @@ def test_split_by_size_balances() -> None:
 @pytest.fixture(scope="module")
 def pooled(redactor: Any, base_settings: Settings) -> Iterator[PooledRedactor]:
     pool = PooledRedactor(redactor, base_settings, processes=2)
-    for future in pool._warming:
-        future.result(timeout=120)
+    pool.workers.wait_ready(timeout=120)
     yield pool
     pool.close()
 
@@ -66,8 +65,7 @@ def test_same_output_as_one_process(pooled: PooledRedactor, redactor: Any, docum
 
 def test_a_share_went_to_a_worker(pooled: PooledRedactor, documents: list[list[str]]) -> None:
     pooled.redact_documents(documents)
-    assert pooled._pool is not None
-    workers = list(pooled._pool._processes.values())
+    workers = pooled.workers.processes()
     assert workers and all(process.pid != os.getpid() and process.is_alive() for process in workers)
 
 
@@ -75,8 +73,7 @@ def test_a_killed_worker_is_replaced_and_nothing_lost(
     pooled: PooledRedactor, redactor: Any, documents: list[list[str]]
 ) -> None:
     pooled.redact_documents(documents[:2])
-    assert pooled._pool is not None
-    for process in list(pooled._pool._processes.values()):
+    for process in pooled.workers.processes():
         os.kill(process.pid, signal.SIGKILL)
         process.join(timeout=10)
     # The first batch after the death is redacted here while a new worker loads; later ones are shared.
@@ -88,10 +85,9 @@ def test_caller_redacts_alone_while_workers_load(redactor: Any, base_settings: S
     pool = PooledRedactor(redactor, base_settings, processes=2)
     try:
         documents = [["Ask Margarethe Quist."], ["Or Bartholomew Okonkwo."]]
-        assert not all(f.done() for f in pool._warming)
+        assert not pool.workers.ready()
         assert _texts(pool.redact_documents(documents)) == _texts(redactor.redact_documents(documents))
-        for future in pool._warming:
-            future.result(timeout=120)
+        pool.workers.wait_ready(timeout=120)
         assert _texts(pool.redact_documents(documents)) == _texts(redactor.redact_documents(documents))
     finally:
         pool.close()
@@ -109,8 +105,9 @@ def _look_up(host: str) -> object:
 
 
 def test_workers_refuse_egress_too(pooled: PooledRedactor) -> None:
-    assert pooled._pool is not None
-    lookup = pooled._pool.submit(_look_up, "example.com")
+    submitted = pooled.workers.submit(_look_up, "example.com")
+    assert submitted is not None
+    lookup = submitted[1]
     with pytest.raises(Exception, match="refuses outbound network access"):
         lookup.result(timeout=60)
 
@@ -126,9 +123,8 @@ from rag.settings import load_settings
 settings = load_settings(data_dir=Path(sys.argv[1]))
 pool = PooledRedactor(build_redactor(settings), settings, processes=2)
 if sys.argv[2] == "ready":
-    for future in pool._warming:
-        future.result(timeout=120)
-print(*[process.pid for process in pool._pool._processes.values()], flush=True)
+    pool.workers.wait_ready(timeout=120)
+print(*[process.pid for process in pool.workers.processes()], flush=True)
 time.sleep(600)
 """
 
@@ -157,65 +153,3 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status  # a zombie has exited; init reaps it
-
-
-def _ready(pool: PooledRedactor) -> PooledRedactor:
-    for future in pool._warming:
-        future.result(timeout=120)
-    return pool
-
-
-def test_a_submitted_batch_is_redacted_by_a_worker(
-    pooled: PooledRedactor, redactor: Any, documents: list[list[str]]
-) -> None:
-    job = _ready(pooled).submit_documents(documents)
-    assert job.future is not None  # handed to a worker: the caller is free meanwhile
-    redacted, seconds = job.result()
-    assert _texts(redacted) == _texts(redactor.redact_documents(documents))
-    assert seconds > 0
-
-
-def test_a_batch_whose_worker_dies_is_redone_here(
-    pooled: PooledRedactor, redactor: Any, documents: list[list[str]]
-) -> None:
-    job = _ready(pooled).submit_documents(documents)
-    assert pooled._pool is not None
-    for process in list(pooled._pool._processes.values()):
-        os.kill(process.pid, signal.SIGKILL)
-    redacted, _ = job.result()
-    assert _texts(redacted) == _texts(redactor.redact_documents(documents))
-    # The next batch starts a new worker and is left to the caller while it loads; later ones go to it.
-    assert pooled.submit_documents(documents[:1]).future is None
-    assert _ready(pooled).submit_documents(documents[:1]).future is not None
-
-
-def test_ingestion_with_background_redaction_stores_what_taking_turns_stores(
-    tmp_path: Path, pooled: PooledRedactor, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.conftest import SAMPLE_DOCS, make_pipeline, small_folder
-
-    docs = small_folder(tmp_path)
-    for name in ("hr-policy.pdf", "politique-teletravail.pdf", "incident-report-2024-03.md", "ticket-1042.eml"):
-        (docs / name).write_bytes((SAMPLE_DOCS / name).read_bytes())
-    handed: list[bool] = []
-    submit = PooledRedactor.submit_documents
-
-    def counting(self: PooledRedactor, *args: Any, **kwargs: Any) -> Any:
-        job = submit(self, *args, **kwargs)
-        handed.append(job.future is not None)
-        return job
-
-    monkeypatch.setattr(PooledRedactor, "submit_documents", counting)
-    _ready(pooled)
-    # One document per group: several groups are in flight at once.
-    background = make_pipeline(tmp_path / "background", pooled, embedder, ingest_group_documents=1)
-    in_turn = make_pipeline(tmp_path / "in-turn", redactor, embedder, ingest_group_documents=1)
-    report = background.ingest_paths([docs], "c")
-    expected = in_turn.ingest_paths([docs], "c")
-    assert len(handed) == 7 and all(handed)
-    assert [(o.source, o.status, o.chunks) for o in report.outcomes] == [
-        (o.source, o.status, o.chunks) for o in expected.outcomes
-    ]
-    stored = {hit.chunk_id: hit.text for hit in background.store.get_chunks("c")}
-    assert stored == {hit.chunk_id: hit.text for hit in in_turn.store.get_chunks("c")}
-    assert report.stage_seconds["redact"] > 0 and report.redaction_wait_seconds <= report.elapsed_seconds

@@ -1,0 +1,212 @@
+"""Redact, chunk and embed a group of loaded documents: the CPU-bound part of ingestion.
+
+Redaction may run in an ingestion worker (ingest/worker_pool.py) while this process chunks and embeds the
+group before, so what goes there and back is plain dataclasses of texts and numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from ingest.chunker import Chunker
+from rag import PIPELINE_VERSION
+from rag.errors import UnsupportedDocumentError
+from rag.protocols import Embedder, Redactor
+from rag.types import Chunk, Redaction
+
+logger = logging.getLogger(__name__)
+_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
+PREPARATION_STAGES = ("redact", "chunk", "embed")
+
+
+def chunk_id_for(document_id: str, content_hash: str, chunk_index: int) -> str:
+    """Deterministic, so re-running an upsert rewrites the same records instead of adding copies."""
+    return f"{document_id[:16]}-{content_hash[:16]}-v{PIPELINE_VERSION}-{chunk_index:05d}"
+
+
+def placeholder_counts(text: str) -> Counter[str]:
+    return Counter(_PLACEHOLDER.findall(text))
+
+
+def unexpected_reason(exc: Exception, source: str) -> str:
+    """Log an unexpected error with its traceback; the one-line reason recorded for the file."""
+    logger.error("unexpected error while ingesting %s", source, exc_info=exc)
+    return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
+
+
+@dataclass(frozen=True)
+class DocumentWork:
+    """What preparing one loaded document needs: who it is, and its pages (number, text)."""
+
+    document_id: str
+    content_hash: str
+    source: str
+    kind: str
+    pages: list[tuple[int, str]]
+
+
+@dataclass
+class PreparedDocument:
+    """Its chunks and their vectors, with the redaction counts; or why it cannot be indexed."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    redactions: Counter[str] = field(default_factory=Counter)
+    embeddings: npt.NDArray[np.float32] | None = None
+    failure: str | None = None
+
+
+@dataclass
+class PreparedGroup:
+    documents: list[PreparedDocument]
+    seconds: dict[str, float]  # busy seconds per stage of PREPARATION_STAGES
+
+
+@dataclass
+class RedactedGroup:
+    documents: list[list[Redaction]]  # per document, per page
+    seconds: float
+
+
+class GroupPreparer:
+    """Redacts a group's documents together, chunks each, and embeds all their chunks together.
+
+    spaCy and the embedder are several times faster on batches than one document at a time, and give the
+    same output. A document whose chunking or embedding fails fails alone; a failure of the group's
+    redaction is raised, for the caller to retry the documents one by one.
+    """
+
+    def __init__(self, redactor: Redactor, chunker: Chunker, embedder: Embedder) -> None:
+        self._redactor = redactor
+        self._chunker = chunker
+        self._embedder = embedder
+
+    def prepare(self, works: Sequence[DocumentWork]) -> PreparedGroup:
+        return self.finish(works, self.redact(works))
+
+    def redact(self, works: Sequence[DocumentWork]) -> RedactedGroup:
+        began = time.perf_counter()
+        redacted = self._redactor.redact_documents([[text for _, text in work.pages] for work in works])
+        return RedactedGroup(redacted, time.perf_counter() - began)
+
+    def finish(self, works: Sequence[DocumentWork], redacted: RedactedGroup) -> PreparedGroup:
+        """Chunk and embed the redacted group."""
+        seconds = dict.fromkeys(PREPARATION_STAGES, 0.0)
+        seconds["redact"] = redacted.seconds
+        prepared = []
+        for work, pages in zip(works, redacted.documents, strict=True):
+            try:
+                with _timed(seconds, "chunk"):
+                    chunks, redactions = build_chunks(work, pages, self._chunker)
+                prepared.append(PreparedDocument(chunks=chunks, redactions=redactions))
+            except UnsupportedDocumentError as exc:
+                prepared.append(PreparedDocument(failure=exc.detail))
+            except Exception as exc:
+                prepared.append(PreparedDocument(failure=unexpected_reason(exc, work.source)))
+        ready = [(work, document) for work, document in zip(works, prepared, strict=True) if document.failure is None]
+        try:
+            with _timed(seconds, "embed"):
+                vectors = self._embedder.embed([chunk.text for _, document in ready for chunk in document.chunks])
+        except Exception:
+            for work, document in ready:  # one document broke the batch: only that one fails
+                self._embed_one(work, document, seconds)
+        else:
+            offset = 0
+            for _, document in ready:
+                document.embeddings = vectors[offset : offset + len(document.chunks)]
+                offset += len(document.chunks)
+        return PreparedGroup(prepared, seconds)
+
+    def _embed_one(self, work: DocumentWork, document: PreparedDocument, seconds: dict[str, float]) -> None:
+        try:
+            with _timed(seconds, "embed"):
+                document.embeddings = self._embedder.embed([chunk.text for chunk in document.chunks])
+        except Exception as exc:
+            document.failure = unexpected_reason(exc, work.source)
+
+
+def build_chunks(
+    work: DocumentWork, redacted: Sequence[Redaction], chunker: Chunker
+) -> tuple[list[Chunk], Counter[str]]:
+    """The chunks of one redacted document, with their metadata, and its redaction counts."""
+    redactions: Counter[str] = Counter()
+    for redaction in redacted:
+        redactions.update(redaction.counts)
+    language = redacted[0].language if redacted else ""
+    pieces = chunker.chunk_pages([(number, r.text) for (number, _), r in zip(work.pages, redacted, strict=True)])
+    if not pieces:
+        raise UnsupportedDocumentError("no text to index after redaction")
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    chunks = []
+    for index, piece in enumerate(pieces):
+        metadata: dict[str, str | int | float | bool] = {
+            "content_hash": work.content_hash,
+            "ingested_at": ingested_at,
+            "kind": work.kind,
+            "language": language,
+            "pipeline": PIPELINE_VERSION,
+        }
+        for entity_type, count in placeholder_counts(piece.text).items():
+            metadata[f"redacted_{entity_type}"] = count
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id_for(work.document_id, work.content_hash, index),
+                document_id=work.document_id,
+                source=work.source,
+                page=piece.page,
+                chunk_index=index,
+                start=piece.start,
+                end=piece.end,
+                text=piece.text,
+                token_count=piece.token_count,
+                metadata=metadata,
+            )
+        )
+    return chunks, redactions
+
+
+@dataclass
+class RedactionJob:
+    """A group's redaction: under way in an ingestion worker, or to be done by the caller when it asks.
+
+    A worker that died while holding the group costs nothing but time: the group is redone here.
+    """
+
+    works: Sequence[DocumentWork]
+    redact_here: Callable[[Sequence[DocumentWork]], RedactedGroup]
+    future: Future[RedactedGroup] | None = None
+    on_broken: Callable[[], None] | None = None
+    ran_here: bool = False  # set once ``result`` redacted the group in the caller
+    started: bool = False  # set once ``result`` is asked for: a job begun is no longer handed to a worker
+
+    def result(self) -> RedactedGroup:
+        self.started = True
+        if self.future is not None:
+            try:
+                return self.future.result()
+            except BrokenProcessPool:
+                logger.warning("an ingestion worker died; its %d documents are redacted here", len(self.works))
+                if self.on_broken is not None:
+                    self.on_broken()
+        self.ran_here = True
+        return self.redact_here(self.works)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started

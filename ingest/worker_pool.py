@@ -1,0 +1,181 @@
+"""Worker processes for ingestion: spawned, each loading its models once, gone when their parent is.
+
+spaCy and Presidio hold the GIL, so threads do not help: work is spread over processes. A worker is an
+Enclave process like any other (the egress guard goes up first), loads its models while the caller goes
+on, and exits within a second when the process that started it dies (an ingest killed with SIGKILL).
+A worker that dies is replaced; what it held is redone by the caller.
+
+Each worker holds a redactor. ``PooledRedactor`` shares one batch between them and its caller;
+``IngestWorkers`` hands them whole groups of documents, which they redact while the ingesting process
+chunks, embeds and stores the groups before: a pipeline whose stages run on different cores. (Workers that
+also embedded were slower on 2 cores: two embedding models in two processes compete for the CPU's cache,
+docs/benchmarks.md.)
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.process
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ingest.preparation import DocumentWork, RedactedGroup, RedactionJob
+from rag.settings import Settings
+
+logger = logging.getLogger(__name__)
+_PARENT_POLL_SECONDS = 1.0
+# What this process holds when it is a worker: its redactor.
+_state: dict[str, Any] = {}
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A worker of an ingest killed by SIGKILL would wait for work for ever, holding its models' memory.
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
+def _start_worker(settings: Settings, parent: int) -> None:
+    # The parent's pid comes from the parent: one killed while this worker was starting is already gone here.
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    from rag.egress import install_from_env
+
+    install_from_env()  # a spawned worker is an Enclave process too: no egress from it either
+    from ingest.components import build_redactor
+
+    _state["redactor"] = build_redactor(settings)
+
+
+def _ready() -> bool:
+    return "redactor" in _state
+
+
+def worker_state(name: str) -> Any:
+    return _state[name]
+
+
+def _redact_group(works: list[DocumentWork]) -> RedactedGroup:
+    began = time.perf_counter()
+    redacted = _state["redactor"].redact_documents([[text for _, text in work.pages] for work in works])
+    return RedactedGroup(redacted, time.perf_counter() - began)
+
+
+class WorkerPool:
+    """``workers`` spawned processes holding a redactor, started at once, ready once their models are loaded."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self._settings = settings
+        self._workers = max(0, workers)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._warming: list[Future[bool]] = []
+        if self._workers:
+            self._start()
+
+    @property
+    def size(self) -> int:
+        return self._workers
+
+    def ready(self) -> bool:
+        """Whether every worker has loaded its models (a pool lost to a dead worker is started again)."""
+        if not self._workers:
+            return False
+        with self._lock:
+            if self._pool is None:
+                self._start()
+            return all(future.done() for future in self._warming)
+
+    def wait_ready(self, timeout: float) -> None:
+        self.ready()
+        for future in list(self._warming):
+            future.result(timeout=timeout)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> tuple[ProcessPoolExecutor, Future[Any]] | None:
+        """Hand ``function(*args)`` to a worker; None when no worker can take it now."""
+        with self._lock:
+            for attempt in range(2):
+                pool = self._pool or self._start()
+                try:
+                    return pool, pool.submit(function, *args)
+                except BrokenProcessPool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                    if attempt:
+                        return None
+        return None
+
+    def restart(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a pool whose worker died; the next ``ready`` starts a new one."""
+        with self._lock:
+            if self._pool is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def processes(self) -> list[multiprocessing.process.BaseProcess]:
+        with self._lock:
+            return list(self._pool._processes.values()) if self._pool is not None else []
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        # Spawned, not forked: the parent holds model threads that a fork would copy half-way.
+        pool = ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self._settings, os.getpid()),
+        )
+        # Workers load their models now, while the caller goes on; until they are ready it works alone.
+        self._warming = [pool.submit(_ready) for _ in range(self._workers)]
+        self._pool = pool
+        return pool
+
+
+class IngestWorkers:
+    """Processes that redact whole groups of documents ahead of the ingesting process."""
+
+    def __init__(self, settings: Settings, processes: int) -> None:
+        self.pool = WorkerPool(settings, processes)
+        # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
+        self._waiting: list[RedactionJob] = []
+
+    @property
+    def size(self) -> int:
+        return self.pool.size
+
+    def submit(
+        self, works: Sequence[DocumentWork], redact_here: Callable[[Sequence[DocumentWork]], RedactedGroup]
+    ) -> RedactionJob:
+        """Hand the group to a worker and return at once. While the workers still load their models, the job
+        waits: the caller does it if it needs the result first, a worker takes it once ready otherwise."""
+        job = RedactionJob(works, redact_here)
+        if works:
+            self._waiting.append(job)
+            self._hand_over()
+        return job
+
+    def _hand_over(self) -> None:
+        if not self.pool.ready():
+            return
+        while self._waiting:
+            job = self._waiting.pop(0)
+            if job.started:  # the caller began it itself
+                continue
+            submitted = self.pool.submit(_redact_group, list(job.works))
+            if submitted is None:
+                return
+            pool, job.future = submitted
+            job.on_broken = lambda pool=pool: self.pool.restart(pool)
+
+    def close(self) -> None:
+        self.pool.close()

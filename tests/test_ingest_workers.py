@@ -1,0 +1,136 @@
+"""Ingestion workers: whole groups redacted in other processes while this one embeds, with the same result as
+here; a worker that dies costs nothing but time; ingestion with workers stores what ingestion without stores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ingest.components import build_preparer
+from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup
+from ingest.worker_pool import IngestWorkers
+from rag.settings import Settings
+
+from .conftest import SAMPLE_DOCS, make_pipeline, small_folder
+
+
+@pytest.fixture(scope="module")
+def workers(base_settings: Settings) -> Iterator[IngestWorkers]:
+    pool = IngestWorkers(base_settings, 1)
+    pool.pool.wait_ready(timeout=180)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def preparer(base_settings: Settings, redactor: Any, embedder: Any) -> GroupPreparer:
+    return build_preparer(base_settings, redactor, embedder)
+
+
+def _works() -> list[DocumentWork]:
+    texts = {
+        "memo.txt": "Memo. Harriet Lindqvist approved the hotel cap of 180 EUR per night.\n\nCall +44 20 7946 0958.",
+        "ticket.txt": "Ticket 1044. Daniel Okafor (daniel.okafor@example.com) was charged twice for March.",
+        "empty.txt": "   ",  # nothing to index once redacted: fails alone
+    }
+    return [
+        DocumentWork(document_id=f"doc{i}", content_hash=f"hash{i}", source=name, kind="text", pages=[(1, text)])
+        for i, (name, text) in enumerate(texts.items())
+    ]
+
+
+def _same(prepared: PreparedGroup, expected: PreparedGroup) -> None:
+    assert [d.failure for d in prepared.documents] == [d.failure for d in expected.documents]
+    for document, reference in zip(prepared.documents, expected.documents, strict=True):
+        assert [(c.chunk_id, c.text, c.page) for c in document.chunks] == [
+            (c.chunk_id, c.text, c.page) for c in reference.chunks
+        ]
+        assert document.redactions == reference.redactions
+        if reference.embeddings is None:
+            assert document.embeddings is None
+            continue
+        assert document.embeddings is not None
+        assert (document.embeddings * reference.embeddings).sum(axis=1).min() > 0.9999
+
+
+def test_a_group_redacted_by_a_worker_is_the_group_redacted_here(
+    workers: IngestWorkers, preparer: GroupPreparer
+) -> None:
+    works = _works()
+    job = workers.submit(works, preparer.redact)
+    assert job.future is not None  # handed to the worker: the caller is free meanwhile
+    redacted = job.result()
+    assert not job.ran_here and redacted.seconds > 0
+    prepared = preparer.finish(works, redacted)
+    expected = preparer.prepare(works)
+    _same(prepared, expected)
+    memo, ticket, empty = prepared.documents
+    assert "<PERSON_1>" in memo.chunks[0].text and "Lindqvist" not in memo.chunks[0].text
+    assert ticket.redactions["EMAIL_ADDRESS"] == 1
+    assert empty.failure == "no text to index after redaction" and empty.embeddings is None
+    assert all(prepared.seconds[stage] > 0 for stage in ("redact", "chunk", "embed"))
+    assert prepared.seconds["redact"] == redacted.seconds
+
+
+def test_a_group_whose_worker_dies_is_redacted_here(workers: IngestWorkers, preparer: GroupPreparer) -> None:
+    works = _works()
+    job = workers.submit(works, preparer.redact)
+    for process in workers.pool.processes():
+        os.kill(process.pid, signal.SIGKILL)
+    _same(preparer.finish(works, job.result()), preparer.prepare(works))
+    assert job.ran_here
+    # The next group starts a new worker and waits while it loads; once it is ready, the worker takes it.
+    waiting = workers.submit(works, preparer.redact)
+    assert waiting.future is None
+    workers.pool.wait_ready(timeout=180)
+    handed = workers.submit(works, preparer.redact)
+    assert waiting.future is not None and handed.future is not None
+    _same(preparer.finish(works, handed.result()), preparer.prepare(works))
+
+
+def test_a_group_the_caller_needs_before_the_workers_are_ready_is_redacted_here(
+    base_settings: Settings, preparer: GroupPreparer
+) -> None:
+    late = IngestWorkers(base_settings, 1)
+    try:
+        job = late.submit(_works(), preparer.redact)
+        assert job.future is None
+        redacted = job.result()  # asked for at once: done here rather than after a worker's start
+        assert job.ran_here and job.started
+        late.pool.wait_ready(timeout=180)
+        late.submit(_works()[:1], preparer.redact)
+        assert job.future is None  # begun here, so never handed to the worker as well
+        _same(preparer.finish(_works(), redacted), preparer.prepare(_works()))
+    finally:
+        late.close()
+
+
+def test_ingestion_with_workers_stores_what_ingestion_in_one_process_stores(
+    tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any
+) -> None:
+    docs = small_folder(tmp_path)
+    for name in ("hr-policy.pdf", "politique-teletravail.pdf", "incident-report-2024-03.md", "ticket-1042.eml"):
+        shutil.copy(SAMPLE_DOCS / name, docs / name)
+    workers.pool.wait_ready(timeout=180)
+    # One document per group: several groups are in flight at once.
+    parallel = make_pipeline(tmp_path / "parallel", redactor, embedder, workers, ingest_group_documents=1)
+    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    report = parallel.ingest_paths([docs], "c")
+    expected = alone.ingest_paths([docs], "c")
+    assert report.workers == 1 and expected.workers == 0
+    assert report.worker_seconds > 0 and report.worker_wait_seconds <= report.elapsed_seconds
+    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
+        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
+    ]
+    stored = {hit.chunk_id: hit.text for hit in parallel.store.get_chunks("c")}
+    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+    vectors = parallel.store.embeddings("c", list(stored))
+    again = alone.store.embeddings("c", list(stored))
+    assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
