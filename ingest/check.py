@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ingest.ledger import Ledger, LedgerEntry
@@ -244,21 +244,7 @@ def repair(report: CheckReport, ledger: Ledger, store: VectorStore, lexical: Lex
         result.lexical_rows_deleted += lexical.delete_document(collection, document_id)
     for entry in requeue.values():
         # pending is what an interrupted run leaves: the next ingest redoes the document.
-        ledger.record(
-            collection=entry.collection,
-            document_id=entry.document_id,
-            root=entry.root,
-            source=entry.source,
-            path=entry.path,
-            content_hash=entry.content_hash,
-            pipeline=entry.pipeline,
-            status="pending",
-            kind=entry.kind,
-            pages=entry.pages,
-            chunk_count=entry.chunk_count,
-            redactions=entry.redactions,
-            reason=entry.reason,
-        )
+        ledger.record(replace(entry, status="pending"))
         result.requeued.append(entry.source)
     if to_clear:
         # Deleted chunk text must not linger in free pages (as after `enclave forget`).

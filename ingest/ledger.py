@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -39,7 +38,9 @@ CREATE INDEX IF NOT EXISTS documents_by_root ON documents (collection, root);
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
+class LedgerRecord:
+    """What is written for one document; ``LedgerEntry`` is what is read back."""
+
     collection: str
     document_id: str
     root: str
@@ -48,12 +49,16 @@ class LedgerEntry:
     content_hash: str
     pipeline: str
     status: str
-    kind: str | None
-    pages: int
-    chunk_count: int
-    redactions: dict[str, int]
-    reason: str | None
-    updated_at: float
+    kind: str | None = None
+    pages: int = 0
+    chunk_count: int = 0
+    redactions: dict[str, int] = field(default_factory=dict)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry(LedgerRecord):
+    updated_at: float = 0.0
 
 
 class Ledger:
@@ -107,49 +112,15 @@ class Ledger:
         )
         return [_entry(row) for row in rows]
 
-    def record(
-        self,
-        *,
-        collection: str,
-        document_id: str,
-        root: str,
-        source: str,
-        path: str,
-        content_hash: str,
-        pipeline: str,
-        status: str,
-        kind: str | None = None,
-        pages: int = 0,
-        chunk_count: int = 0,
-        redactions: dict[str, int] | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.record_many(
-            [
-                {
-                    "collection": collection,
-                    "document_id": document_id,
-                    "root": root,
-                    "source": source,
-                    "path": path,
-                    "content_hash": content_hash,
-                    "pipeline": pipeline,
-                    "status": status,
-                    "kind": kind,
-                    "pages": pages,
-                    "chunk_count": chunk_count,
-                    "redactions": redactions,
-                    "reason": reason,
-                }
-            ]
-        )
+    def record(self, record: LedgerRecord) -> None:
+        self.record_many([record])
 
-    def record_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
-        """Several ``record`` calls (their keyword arguments) in one transaction."""
+    def record_many(self, records: Sequence[LedgerRecord]) -> None:
+        """Several records in one transaction."""
         with self._transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_row(**entry) for entry in entries],
+                [_row(record) for record in records],
             )
 
     def remove(self, collection: str, document_id: str) -> None:
@@ -169,36 +140,21 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     return LedgerEntry(**values)
 
 
-def _row(
-    *,
-    collection: str,
-    document_id: str,
-    root: str,
-    source: str,
-    path: str,
-    content_hash: str,
-    pipeline: str,
-    status: str,
-    kind: str | None = None,
-    pages: int = 0,
-    chunk_count: int = 0,
-    redactions: dict[str, int] | None = None,
-    reason: str | None = None,
-) -> tuple[object, ...]:
-    """The ``documents`` row of one ledger entry, in column order."""
+def _row(record: LedgerRecord) -> tuple[object, ...]:
+    """The ``documents`` row of one record, in column order (``updated_at`` is the time of writing)."""
     return (
-        collection,
-        document_id,
-        root,
-        source,
-        path,
-        content_hash,
-        pipeline,
-        status,
-        kind,
-        pages,
-        chunk_count,
-        json.dumps(redactions or {}, sort_keys=True),
-        reason,
+        record.collection,
+        record.document_id,
+        record.root,
+        record.source,
+        record.path,
+        record.content_hash,
+        record.pipeline,
+        record.status,
+        record.kind,
+        record.pages,
+        record.chunk_count,
+        json.dumps(record.redactions, sort_keys=True),
+        record.reason,
         time.time(),
     )

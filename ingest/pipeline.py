@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
-from ingest.ledger import Ledger, LedgerEntry
+from ingest.ledger import Ledger, LedgerEntry, LedgerRecord
 from ingest.loaders import PdfLimits, load_bytes
 from ingest.preparation import (
     PREPARATION_STAGES,
@@ -35,6 +35,7 @@ from ingest.preparation import (
     RedactionJob,
     chunk_id_for,
     placeholder_counts,
+    timed,
     unexpected_reason,
 )
 from ingest.worker_pool import IngestWorkers
@@ -260,7 +261,7 @@ class IngestionPipeline:
     def _admit_file(
         self, source_file: SourceFile, collection: str, timings: dict[str, float]
     ) -> FileOutcome | _Admitted:
-        with _timed(timings, "load"):
+        with timed(timings, "load"):
             try:
                 # Checked again here: a file may have been swapped for a link out of the root since listing.
                 if source_file.path.is_symlink() and not source_file.is_within_root:
@@ -307,7 +308,7 @@ class IngestionPipeline:
             document_id=document_id, root=root, source=source, path=path, content_hash=content_hash, status=status
         )
         try:
-            with _timed(timings, "load"):
+            with timed(timings, "load"):
                 admitted.document = load_bytes(data, source, self._max_pdf_pages, self._pdf_limits)
         except UnsupportedDocumentError as exc:
             if exc.cause:
@@ -376,26 +377,26 @@ class IngestionPipeline:
         ones. pending -> replace chunks -> done, for all of them at once: a crash in between leaves them
         pending, and the next run redoes them."""
 
-        def entry(item: _Admitted, status: str) -> dict[str, object]:
-            return {
-                "collection": collection,
-                "document_id": item.document_id,
-                "root": item.root,
-                "source": item.source,
-                "path": item.path,
-                "content_hash": item.content_hash,
-                "pipeline": PIPELINE_VERSION,
-                "status": status,
-                "kind": item.document.kind,
-                "pages": len(item.document.pages),
-                "chunk_count": len(item.chunks),
-                "redactions": dict(item.redactions),
-            }
+        def entry(item: _Admitted, status: str) -> LedgerRecord:
+            return LedgerRecord(
+                collection=collection,
+                document_id=item.document_id,
+                root=item.root,
+                source=item.source,
+                path=item.path,
+                content_hash=item.content_hash,
+                pipeline=PIPELINE_VERSION,
+                status=status,
+                kind=item.document.kind,
+                pages=len(item.document.pages),
+                chunk_count=len(item.chunks),
+                redactions=dict(item.redactions),
+            )
 
         chunks = [chunk for item in items for chunk in item.chunks]
         vectors = np.vstack([item.embeddings for item in items if item.embeddings is not None])
         assert len(vectors) == len(chunks)
-        with _timed(timings, "store"), _writing(", ".join(item.source for item in items[:3])):
+        with timed(timings, "store"), _writing(", ".join(item.source for item in items[:3])):
             self._ledger.record_many([entry(item, "pending") for item in items])
             document_ids = [item.document_id for item in items]
             self._store.delete_documents(collection, document_ids)
@@ -445,15 +446,17 @@ class IngestionPipeline:
         # The file as it now is cannot be read: chunks of an earlier version would answer for it.
         self._delete_chunks(collection, document_id)
         self._ledger.record(
-            collection=collection,
-            document_id=document_id,
-            root=root,
-            source=source,
-            path=path,
-            content_hash=content_hash,
-            pipeline=PIPELINE_VERSION,
-            status="failed",
-            reason=reason,
+            LedgerRecord(
+                collection=collection,
+                document_id=document_id,
+                root=root,
+                source=source,
+                path=path,
+                content_hash=content_hash,
+                pipeline=PIPELINE_VERSION,
+                status="failed",
+                reason=reason,
+            )
         )
         return FileOutcome(source=source, status="failed", reason=reason, document_id=document_id)
 
@@ -530,12 +533,3 @@ def _writing(source: str) -> Iterator[None]:
     except (sqlite3.Error, OSError) as exc:
         reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else str(exc)
         raise StoreError(f"cannot write {source} to the data dir or the store", cause=reason) from exc
-
-
-@contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started

@@ -107,7 +107,7 @@ class GroupPreparer:
         prepared = []
         for work, pages in zip(works, redacted.documents, strict=True):
             try:
-                with _timed(seconds, "chunk"):
+                with timed(seconds, "chunk"):
                     chunks, redactions = build_chunks(work, pages, self._chunker)
                 prepared.append(PreparedDocument(chunks=chunks, redactions=redactions))
             except UnsupportedDocumentError as exc:
@@ -116,7 +116,7 @@ class GroupPreparer:
                 prepared.append(PreparedDocument(failure=unexpected_reason(exc, work.source)))
         ready = [(work, document) for work, document in zip(works, prepared, strict=True) if document.failure is None]
         try:
-            with _timed(seconds, "embed"):
+            with timed(seconds, "embed"):
                 vectors = self._embedder.embed([chunk.text for _, document in ready for chunk in document.chunks])
         except Exception:
             for work, document in ready:  # one document broke the batch: only that one fails
@@ -130,7 +130,7 @@ class GroupPreparer:
 
     def _embed_one(self, work: DocumentWork, document: PreparedDocument, seconds: dict[str, float]) -> None:
         try:
-            with _timed(seconds, "embed"):
+            with timed(seconds, "embed"):
                 document.embeddings = self._embedder.embed([chunk.text for chunk in document.chunks])
         except Exception as exc:
             document.failure = unexpected_reason(exc, work.source)
@@ -204,7 +204,8 @@ class RedactionJob:
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[stage]``."""
     started = time.perf_counter()
     try:
         yield

@@ -7,6 +7,7 @@ Hugging Face libraries read their offline switches when they are first imported,
 from __future__ import annotations
 
 import os
+import sys
 
 _OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -25,6 +26,19 @@ _OFFLINE_ENV = {
 def force_offline_env() -> None:
     """Set the offline switches of every model library (overriding anything inherited)."""
     os.environ.update(_OFFLINE_ENV)
+    block_openvino_telemetry()
+
+
+def block_openvino_telemetry() -> None:
+    """Make ``import openvino`` send nothing.
+
+    ``import openvino`` imports its converter, which sends a "general_import" event to Google Analytics
+    from a forked process unless a consent file in the home folder says no, and writes that folder
+    otherwise. Its telemetry module is an optional import there, with a no-op stub when it is missing: so
+    it is made impossible to import (``None`` in ``sys.modules``), and the stub is what runs.
+    """
+    if "openvino_telemetry" not in sys.modules:
+        sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]
 
 
 def use_bundled_public_suffix_list() -> None:

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         "Default: one core less than there are; 0: the ingesting process redacts too, the stages taking turns.",
     )
     embedder_backend: Literal["torch", "onnx-int8", "openvino", "openvino-int8"] = Field(
-        default="torch",
+        default="openvino",
         description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model run by "
         "ONNX Runtime; openvino: its fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it); "
         "openvino-int8: its linear layers in int8 (static, calibrated), compiled by OpenVINO. Exports are made "

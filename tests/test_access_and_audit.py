@@ -206,16 +206,3 @@ def test_audit_and_keys_verbs(tmp_path: Path) -> None:
     _rewrite(log.path, lambda lines: [lines[0], lines[2]])
     broken = enclave("audit", "verify")
     assert broken.returncode == 1 and "removed or reordered" in broken.stderr
-
-
-def test_serving_beyond_loopback_without_a_key_is_refused(tmp_path: Path) -> None:
-    env = {**os.environ, "ENCLAVE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--host", "0.0.0.0", "--port", "8799"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 2
-    assert "refusing to start" in result.stderr and "enclave keys create" in result.stderr

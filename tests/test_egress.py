@@ -198,7 +198,9 @@ except OSError as exc:
 
 
 @pytest.mark.parametrize("guard", ["off", "on"])
-def test_the_server_says_at_start_when_the_guard_is_off(tmp_path: Path, guard: str) -> None:
+def test_serving_beyond_loopback_without_a_key_is_refused_saying_if_the_guard_is_off(
+    tmp_path: Path, guard: str
+) -> None:
     # Bound beyond loopback with no key, serve stops right after its first checks: no model is loaded.
     env = {**os.environ, "ENCLAVE_DATA_DIR": str(tmp_path), "ENCLAVE_EGRESS_GUARD": guard}
     result = subprocess.run(
@@ -209,5 +211,31 @@ def test_the_server_says_at_start_when_the_guard_is_off(tmp_path: Path, guard: s
         timeout=120,
     )
     assert result.returncode == 2, result.stderr
+    assert "refusing to start" in result.stderr and "enclave keys create" in result.stderr
     warned = "the egress guard is OFF" in result.stderr
     assert warned == (guard == "off"), result.stderr
+
+
+def test_importing_openvino_sends_no_telemetry(tmp_path: Path) -> None:
+    """OpenVINO's converter sends an event to Google Analytics when openvino is imported: not in Enclave."""
+    probe = """
+import sys
+import api
+import openvino
+import openvino.tools.ovc.telemetry_utils as telemetry
+print(telemetry.tm.__name__, "openvino_telemetry" in sys.modules and sys.modules["openvino_telemetry"] is not None)
+"""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "ENCLAVE_DATA_DIR": str(tmp_path / "data"),
+        "ENCLAVE_EGRESS_GUARD": "strict",
+        "HOME": str(home),
+    }
+    env.pop("CI", None)  # its telemetry stays quiet in CI jobs on its own; the test is about everywhere else
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["openvino.tools.ovc.telemetry_stub", "False"]
+    assert "refused" not in result.stderr
+    assert not (home / "intel").exists()  # no consent folder written into the user's home either

@@ -30,6 +30,19 @@ def _pdf(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
+def _one_page_pdf(deflated_content: bytes) -> bytes:
+    """A one-page PDF with a font whose content stream is ``deflated_content`` (FlateDecode)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(deflated_content) + deflated_content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _pdf(objects)
+
+
 def _bomb_pdf(decompressed_mb: int) -> bytes:
     """A one-page PDF whose content stream inflates from a few hundred KB to ``decompressed_mb``.
 
@@ -38,15 +51,7 @@ def _bomb_pdf(decompressed_mb: int) -> bytes:
     compressor = zlib.compressobj(9)
     block = b"0 0 m " * (1024 * 1024 // 6)
     stream = b"".join(compressor.compress(block) for _ in range(decompressed_mb)) + compressor.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    return _pdf(objects)
+    return _one_page_pdf(stream)
 
 
 def _many_pages_pdf(pages: int) -> bytes:
@@ -88,18 +93,10 @@ def test_a_decompression_bomb_fails_with_a_reason_and_memory_stays_bounded() -> 
 def test_a_pdf_just_under_the_stream_limit_still_loads() -> None:
     text = b"BT /F1 12 Tf 72 720 Td (Quarterly figures) Tj ET\n"
     stream = zlib.compress(text * 30_000)  # about 1.4 MiB inflated
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    document = load_bytes(_pdf(objects), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=2))
+    document = load_bytes(_one_page_pdf(stream), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=2))
     assert "Quarterly figures" in document.pages[0].text
     with pytest.raises(UnsupportedDocumentError, match="limit of 1 MiB"):
-        load_bytes(_pdf(objects), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=1))
+        load_bytes(_one_page_pdf(stream), "big.pdf", pdf_limits=PdfLimits(timeout_seconds=60, max_stream_mb=1))
 
 
 CHILD_SCRIPT = """
