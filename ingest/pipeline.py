@@ -146,7 +146,7 @@ class IngestionPipeline:
         self._max_pdf_pages = max_pdf_pages
         self._pdf_limits = pdf_limits or PdfLimits()
         # Documents redacted and embedded together: batches pay off, and a group is what a crash can
-        # cost to redo (nothing of it is stored until its documents are written one by one).
+        # cost to redo (nothing of it is stored until its documents are written, all in one batch).
         self._group_documents = max(1, group_documents)
         self._group_pages = max(1, group_pages)
 
