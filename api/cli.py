@@ -64,9 +64,8 @@ def ingest(
     cannot be ingested is reported with its reason and the run goes on. Running again after a crash
     or Ctrl-C completes the work without duplicates.
     """
-    from ingest.components import build_ingest_workers, build_pipeline, build_redactor, ingest_embed_threads
+    from ingest.components import build_batch_ingestion
     from ingest.lock import store_write_lock
-    from rag.components import load_embedder, open_store
     from rag.store import validate_collection_name
 
     settings = _settings()
@@ -74,16 +73,11 @@ def ingest(
     try:
         validate_collection_name(name)
         with console.status("Loading models..."):
-            # Workers first: they load their models while this process loads its own.
-            workers = build_ingest_workers(settings)
-            redactor = build_redactor(settings)
-            embedder = load_embedder(settings, threads=ingest_embed_threads(settings, workers.size if workers else 0))
-            store = open_store(settings)
-        pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store, workers=workers)
+            batch = build_batch_ingestion(settings)
         try:
             with store_write_lock(settings.lock_path, settings.lock_timeout_seconds), _progress() as progress:
                 task = progress.add_task("ingesting", total=None, current="")
-                report = pipeline.ingest_paths(
+                report = batch.pipeline.ingest_paths(
                     paths,
                     name,
                     prune=prune,
@@ -91,8 +85,7 @@ def ingest(
                     on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
                 )
         finally:
-            if workers is not None:
-                workers.close()
+            batch.close()
     except EnclaveError as exc:
         raise _fail(exc) from exc
 

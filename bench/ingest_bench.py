@@ -146,29 +146,22 @@ def _quiet_logging() -> None:
 def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
     """Build the pipeline as the CLI does and ingest ``corpus_dir``; meant to run in a fresh process."""
     import rag  # noqa: F401  (sets the offline switches before any model library is imported)
-    from ingest.components import build_ingest_workers, build_pipeline, build_redactor, ingest_embed_threads
-    from rag.components import load_embedder, open_store
+    from ingest.components import build_batch_ingestion
     from rag.settings import load_settings
 
     _quiet_logging()
     started = time.perf_counter()
     settings = load_settings(data_dir=data_dir)
-    workers = build_ingest_workers(settings)  # first, as `enclave ingest` does: they load while this process does
-    redactor = build_redactor(settings)
-    threads = ingest_embed_threads(settings, workers.size if workers else 0)
-    embedder = load_embedder(settings, threads=threads)
-    store = open_store(settings)
-    pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store, workers=workers)
+    batch = build_batch_ingestion(settings)  # as `enclave ingest` builds it
     model_load_seconds = time.perf_counter() - started
-    report = pipeline.ingest_paths([corpus_dir], COLLECTION)
-    if workers is not None:
-        workers.close()  # they must have exited for their peak to be known
+    report = batch.pipeline.ingest_paths([corpus_dir], COLLECTION)
+    batch.close()  # the workers must have exited for their peak to be known
     # ru_maxrss is in KiB on Linux; for children it is the largest one's, so this bounds the sum from above.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    peak += (workers.size if workers else 0) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak += batch.worker_count * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     used = {name: str(getattr(settings, name)) for name in RECORDED_SETTINGS}
-    used["ingest_workers"] = f"{workers.size if workers else 0}"
-    used["embed_threads"] = str(threads)
+    used["ingest_workers"] = str(batch.worker_count)
+    used["embed_threads"] = str(batch.embed_threads)
     return IngestMeasurement(report.to_dict(), model_load_seconds, peak, used)
 
 

@@ -1,8 +1,9 @@
-"""Assemble the ingestion pipeline from settings and already-loaded core components."""
+"""Assemble the ingestion pipeline from settings and core components, or, for batch ingestion, from settings alone."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from ingest.chunker import Chunker
 from ingest.ledger import Ledger
@@ -89,3 +90,40 @@ def build_pipeline(
         group_pages=settings.ingest_group_pages,
         workers=workers,
     )
+
+
+@dataclass
+class BatchIngestion:
+    """What `enclave ingest` runs: the pipeline, its redaction workers, and its embedder's thread count."""
+
+    pipeline: IngestionPipeline
+    workers: IngestWorkers | None
+    embed_threads: int
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers.size if self.workers is not None else 0
+
+    def close(self) -> None:
+        """Stop the workers (they hold a redactor each); the pipeline stays usable in this process."""
+        if self.workers is not None:
+            self.workers.close()
+
+
+def build_batch_ingestion(settings: Settings) -> BatchIngestion:
+    """Load everything batch ingestion needs. The workers start first: they load their models while this
+    process loads its own."""
+    from rag.components import load_embedder, open_store
+
+    workers = build_ingest_workers(settings)
+    try:
+        threads = ingest_embed_threads(settings, workers.size if workers is not None else 0)
+        redactor = build_redactor(settings)
+        embedder = load_embedder(settings, threads=threads)
+        store = open_store(settings)
+        pipeline = build_pipeline(settings, redactor=redactor, embedder=embedder, store=store, workers=workers)
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        raise
+    return BatchIngestion(pipeline, workers, threads)

@@ -97,6 +97,7 @@ _STREAM_LIMITS = (
     "image_maximum_buffer_size",
 )
 DEFAULT_PDF_STREAM_MB = 64
+_ENCRYPTED = "encrypted PDF (it cannot be opened without its password)"
 
 
 def load_pdf(data: bytes, max_pages: int, max_stream_mb: int = DEFAULT_PDF_STREAM_MB) -> LoadedDocument:
@@ -119,9 +120,7 @@ def _load_pdf(data: bytes, max_pages: int, max_stream_mb: int) -> LoadedDocument
                 if not reader.decrypt(""):
                     raise UnsupportedDocumentError("encrypted PDF (a password is required)")
             except (FileNotDecryptedError, NotImplementedError) as exc:
-                raise UnsupportedDocumentError(
-                    "encrypted PDF (it cannot be opened without its password)", cause=str(exc)
-                ) from exc
+                raise UnsupportedDocumentError(_ENCRYPTED, cause=str(exc)) from exc
         page_count = len(reader.pages)
         if page_count > max_pages:
             raise UnsupportedDocumentError(f"PDF has {page_count} pages, more than the limit of {max_pages}")
@@ -147,9 +146,7 @@ def _load_pdf(data: bytes, max_pages: int, max_stream_mb: int) -> LoadedDocument
             cause=str(exc),
         ) from exc
     except FileNotDecryptedError as exc:
-        raise UnsupportedDocumentError(
-            "encrypted PDF (it cannot be opened without its password)", cause=str(exc)
-        ) from exc
+        raise UnsupportedDocumentError(_ENCRYPTED, cause=str(exc)) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise UnsupportedDocumentError(
             "unreadable PDF (damaged, truncated or not really a PDF)", cause=f"{type(exc).__name__}: {exc}"

@@ -79,6 +79,13 @@ class RedactedGroup:
     seconds: float
 
 
+def redact_group(redactor: Redactor, works: Sequence[DocumentWork]) -> RedactedGroup:
+    """Redact the pages of a group's documents together, in this process or in an ingestion worker."""
+    began = time.perf_counter()
+    redacted = redactor.redact_documents([[text for _, text in work.pages] for work in works])
+    return RedactedGroup(redacted, time.perf_counter() - began)
+
+
 class GroupPreparer:
     """Redacts a group's documents together, chunks each, and embeds all their chunks together.
 
@@ -96,9 +103,7 @@ class GroupPreparer:
         return self.finish(works, self.redact(works))
 
     def redact(self, works: Sequence[DocumentWork]) -> RedactedGroup:
-        began = time.perf_counter()
-        redacted = self._redactor.redact_documents([[text for _, text in work.pages] for work in works])
-        return RedactedGroup(redacted, time.perf_counter() - began)
+        return redact_group(self._redactor, works)
 
     def finish(self, works: Sequence[DocumentWork], redacted: RedactedGroup) -> PreparedGroup:
         """Chunk and embed the redacted group."""

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from ingest.preparation import DocumentWork, RedactedGroup, RedactionJob
+from ingest.preparation import DocumentWork, RedactedGroup, RedactionJob, redact_group
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,9 +61,7 @@ def worker_state(name: str) -> Any:
 
 
 def _redact_group(works: list[DocumentWork]) -> RedactedGroup:
-    began = time.perf_counter()
-    redacted = _state["redactor"].redact_documents([[text for _, text in work.pages] for work in works])
-    return RedactedGroup(redacted, time.perf_counter() - began)
+    return redact_group(_state["redactor"], works)
 
 
 class WorkerPool:

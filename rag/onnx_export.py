@@ -71,17 +71,17 @@ def folder_digest(folder: Path, recipe: str = RECIPE) -> str:
 
 def cached_int8_model(folder: Path, cache_dir: Path) -> Path:
     """The int8 ONNX export of ``folder`` in ``cache_dir``, exported first if it is not there yet."""
-    return _cached(folder, cache_dir, RECIPE, lambda source, out: export_int8(source, out))
+    return _cached(folder, cache_dir, RECIPE, export_int8)
 
 
 def cached_fp32_model(folder: Path, cache_dir: Path) -> Path:
     """The fp32 ONNX export of ``folder`` in ``cache_dir``, exported first if it is not there yet."""
-    return _cached(folder, cache_dir, FP32_RECIPE, lambda source, out: export_fp32(source, out))
+    return _cached(folder, cache_dir, FP32_RECIPE, export_fp32)
 
 
 def cached_qdq_int8_model(folder: Path, cache_dir: Path) -> Path:
     """The statically quantized (QDQ) int8 export of ``folder`` in ``cache_dir``, exported first if need be."""
-    return _cached(folder, cache_dir, QDQ_RECIPE, lambda source, out: export_qdq_int8(source, out))
+    return _cached(folder, cache_dir, QDQ_RECIPE, export_qdq_int8)
 
 
 def _cached(folder: Path, cache_dir: Path, recipe: str, export: Callable[[Path, Path], None]) -> Path:
