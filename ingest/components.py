@@ -26,6 +26,7 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
         allow_list=settings.redact_allow_list,
         deny_list=settings.redact_deny_list,
         exclude_components=settings.spacy_exclude,
+        matrix_library=settings.spacy_matrix_library,
     )
 
 

@@ -137,8 +137,9 @@ class IngestionPipeline:
     ) -> None:
         self._preparer = GroupPreparer(redactor, chunker, embedder)
         self._workers = workers if workers is not None and workers.size else None
-        # Groups in flight: two per worker (one being redacted, one queued) so a worker never waits for this process.
-        self._groups_ahead = 2 * self._workers.size if self._workers else 0
+        # Groups in flight: four per worker, so that a worker never waits for this process, and the groups it has
+        # finished ahead show by how much this process is behind (IngestWorkers prepares some entirely then).
+        self._groups_ahead = 4 * self._workers.size if self._workers else 0
         self._store = store
         self._lexical = lexical
         self._ledger = ledger
@@ -363,10 +364,18 @@ class IngestionPipeline:
                 self._take_prepared([item], RedactionJob([item.work()], self._preparer.redact), report)
             return
         waited = time.perf_counter() - waited
+        if isinstance(redacted, PreparedGroup):  # a worker chunked and embedded it too
+            prepared = redacted
+            report.worker_seconds += sum(prepared.seconds.values())
+        else:
+            if not job.ran_here:
+                report.worker_seconds += redacted.seconds
+            prepared = self._preparer.finish(job.works, redacted)
+        if self._workers is not None:
+            caller = sum(report.stage_seconds.get(stage, 0.0) for stage in ("load", "store"))
+            self._workers.record(job, prepared, caller)
         if not job.ran_here:  # a worker's time: this process only waited for it, if at all
-            report.worker_seconds += redacted.seconds
             report.worker_wait_seconds += waited
-        prepared = self._preparer.finish(job.works, redacted)
         _add_seconds(report.stage_seconds, prepared)
         for item, document in zip(group, prepared.documents, strict=True):
             item.chunks, item.redactions = document.chunks, document.redactions

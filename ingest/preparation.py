@@ -185,19 +185,23 @@ def build_chunks(
 class RedactionJob:
     """A group's redaction: under way in an ingestion worker, or to be done by the caller when it asks.
 
-    A worker that died while holding the group costs nothing but time: the group is redone here.
+    A worker may also have chunked and embedded the group (``prepare``): its result is then the prepared
+    group. A worker that died while holding the group costs nothing but time: the group is redone here.
     """
 
     works: Sequence[DocumentWork]
     redact_here: Callable[[Sequence[DocumentWork]], RedactedGroup]
-    future: Future[RedactedGroup] | None = None
+    future: Future[RedactedGroup | PreparedGroup] | None = None
     on_broken: Callable[[], None] | None = None
+    prepare: bool = False  # the worker chunks and embeds the group too
     ran_here: bool = False  # set once ``result`` redacted the group in the caller
     started: bool = False  # set once ``result`` is asked for: a job begun is no longer handed to a worker
+    found_ready: bool = False  # the worker had finished before ``result`` was asked for
 
-    def result(self) -> RedactedGroup:
+    def result(self) -> RedactedGroup | PreparedGroup:
         self.started = True
         if self.future is not None:
+            self.found_ready = self.future.done()
             try:
                 return self.future.result()
             except BrokenProcessPool:

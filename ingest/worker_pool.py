@@ -7,9 +7,9 @@ A worker that dies is replaced; what it held is redone by the caller.
 
 Each worker holds a redactor. ``PooledRedactor`` shares one batch between them and its caller;
 ``IngestWorkers`` hands them whole groups of documents, which they redact while the ingesting process
-chunks, embeds and stores the groups before: a pipeline whose stages run on different cores. (Workers that
-also embedded were slower on 2 cores: two embedding models in two processes compete for the CPU's cache,
-docs/benchmarks.md.)
+chunks, embeds and stores the groups before: a pipeline whose stages run on different cores. When the
+ingesting process falls behind (redaction is the faster stage), workers also chunk and embed some groups
+themselves, loading an embedder the first time, so that every core stays busy.
 """
 
 from __future__ import annotations
@@ -23,14 +23,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
-from ingest.preparation import DocumentWork, RedactedGroup, RedactionJob, redact_group
+from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup, RedactedGroup, RedactionJob, redact_group
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
 _PARENT_POLL_SECONDS = 1.0
-# What this process holds when it is a worker: its redactor.
+# Workers take this much of their share of the balance: a little less keeps them ahead, so that the caller,
+# which takes groups in order, does not wait for a group they are still embedding.
+_SHARE_MARGIN = 0.9
+# What this process holds when it is a worker: its settings, its redactor, and a preparer once it embeds.
 _state: dict[str, Any] = {}
 
 
@@ -49,6 +53,7 @@ def _start_worker(settings: Settings, parent: int) -> None:
     install_from_env()  # a spawned worker is an Enclave process too: no egress from it either
     from ingest.components import build_redactor
 
+    _state["settings"] = settings
     _state["redactor"] = build_redactor(settings)
 
 
@@ -62,6 +67,22 @@ def worker_state(name: str) -> Any:
 
 def _redact_group(works: list[DocumentWork]) -> RedactedGroup:
     return redact_group(_state["redactor"], works)
+
+
+def _prepare_group(works: list[DocumentWork]) -> PreparedGroup:
+    return _worker_preparer().prepare(works)
+
+
+def _worker_preparer() -> GroupPreparer:
+    if "preparer" not in _state:
+        from ingest.components import build_preparer
+        from rag.components import load_embedder
+
+        settings: Settings = _state["settings"]
+        # One thread: a worker has one core, the ingesting process embeds on the others.
+        _state["preparer"] = build_preparer(settings, _state["redactor"], load_embedder(settings, threads=1))
+    preparer: GroupPreparer = _state["preparer"]
+    return preparer
 
 
 class WorkerPool:
@@ -139,13 +160,63 @@ class WorkerPool:
         return pool
 
 
-class IngestWorkers:
-    """Processes that redact whole groups of documents ahead of the ingesting process."""
+@dataclass
+class WorkSplit:
+    """What redacting, and chunking and embedding, have cost per page so far, and from that the share of pages
+    the workers should prepare entirely so that they and the caller are about equally busy.
 
-    def __init__(self, settings: Settings, processes: int) -> None:
+    Per page, workers redact everything (r) and prepare a share f entirely (chunk and embed, c); the caller
+    chunks and embeds the rest and loads and stores everything (s). Even work, over n workers and the caller:
+    (r + f c) / n = (1 - f) c + s, so f = (n (c + s) - r) / ((n + 1) c).
+    """
+
+    workers: int
+    pages: int = 0
+    redact: float = 0.0
+    finish: float = 0.0
+    caller: float = 0.0
+
+    def share(self) -> float:
+        if not self.pages or not self.finish:
+            return 0.0
+        r, c, s = self.redact / self.pages, self.finish / self.pages, self.caller / self.pages
+        n = self.workers
+        return min(1.0, max(0.0, _SHARE_MARGIN * (n * (c + s) - r) / ((n + 1) * c)))
+
+
+class IngestWorkers:
+    """Processes that redact whole groups of documents ahead of the ingesting process, and prepare some
+    groups entirely (redact, chunk, embed) when the ingesting process is the one behind."""
+
+    def __init__(self, settings: Settings, processes: int, share_embedding: bool = True) -> None:
         self.pool = WorkerPool(settings, processes)
         # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
         self._waiting: list[RedactionJob] = []
+        self._share_embedding = share_embedding
+        self.split = WorkSplit(workers=self.size)
+        self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
+
+    def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
+        """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
+        caller has spent so far outside preparation (loading, storing)."""
+        if job.future is None or job.ran_here:
+            return
+        self.split.pages += sum(len(work.pages) for work in job.works)
+        self.split.redact += prepared.seconds.get("redact", 0.0)
+        self.split.finish += prepared.seconds.get("chunk", 0.0) + prepared.seconds.get("embed", 0.0)
+        self.split.caller = caller_seconds
+
+    def _prepare_next(self, works: Sequence[DocumentWork]) -> bool:
+        """Whether a worker prepares this group entirely, so that over the run the share of pages that
+        workers prepare follows ``split.share()``."""
+        if not self._share_embedding:
+            return False
+        pages = sum(len(work.pages) for work in works)
+        self._owed_pages += self.split.share() * pages
+        if self._owed_pages < pages:
+            return False
+        self._owed_pages -= pages
+        return True
 
     @property
     def size(self) -> int:
@@ -169,7 +240,8 @@ class IngestWorkers:
             job = self._waiting.pop(0)
             if job.started:  # the caller began it itself
                 continue
-            submitted = self.pool.submit(_redact_group, list(job.works))
+            job.prepare = self._prepare_next(job.works)
+            submitted = self.pool.submit(_prepare_group if job.prepare else _redact_group, list(job.works))
             if submitted is None:
                 return
             pool, job.future = submitted

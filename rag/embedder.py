@@ -176,7 +176,9 @@ class _OpenVinoEncoder(_ExportedEncoder):
 
         super().__init__(folder, batch_size)
         # LATENCY: one stream that uses every core for each batch, which is how ingestion and queries call it.
-        config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
+        # No pinning: OpenVINO pins its threads to the first cores, so the embedders of two processes (an
+        # ingestion worker's and the ingesting process's) would share one core and run at half speed.
+        config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": False}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         core = ov.Core()

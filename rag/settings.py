@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         "over-redaction figures on the labelled sets; the French NER needs the French parser, so it stays.",
     )
 
+    spacy_matrix_library: Literal["openblas", "blis"] = Field(
+        default="openblas",
+        description="Matrix products of the spaCy pipelines: numpy's OpenBLAS, on one thread, or thinc's "
+        "stock BLIS. The same redactions; OpenBLAS makes redaction about a quarter faster on AVX-512 CPUs, "
+        "where BLIS runs its matrix products at a third of the speed.",
+    )
+
     # Redaction.
     redact_entities: list[str] = Field(default=list(DEFAULT_ENTITIES))
     redact_score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)

@@ -1,5 +1,6 @@
 """Ingestion workers: whole groups redacted in other processes while this one embeds, with the same result as
-here; a worker that dies costs nothing but time; ingestion with workers stores what ingestion without stores."""
+here; some groups prepared entirely by a worker when this process is the slower one, also with the same
+result; a worker that dies costs nothing but time; ingestion with workers stores what ingestion without stores."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 
 from ingest.components import build_preparer
 from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup
-from ingest.worker_pool import IngestWorkers
+from ingest.worker_pool import _SHARE_MARGIN, IngestWorkers, WorkSplit, _prepare_group
 from rag.settings import Settings
 
 from .conftest import SAMPLE_DOCS, make_pipeline, small_folder
@@ -132,5 +133,57 @@ def test_ingestion_with_workers_stores_what_ingestion_in_one_process_stores(
     stored = {hit.chunk_id: hit.text for hit in parallel.store.get_chunks("c")}
     assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
     vectors = parallel.store.embeddings("c", list(stored))
+    again = alone.store.embeddings("c", list(stored))
+    assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
+
+
+def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
+    workers: IngestWorkers, preparer: GroupPreparer
+) -> None:
+    workers.pool.wait_ready(timeout=180)
+    submitted = workers.pool.submit(_prepare_group, _works())
+    assert submitted is not None
+    prepared = submitted[1].result(timeout=300)
+    assert isinstance(prepared, PreparedGroup)
+    _same(prepared, preparer.prepare(_works()))
+    assert all(prepared.seconds[stage] > 0 for stage in ("redact", "chunk", "embed"))
+
+
+def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None:
+    # Per page: workers redact in 0.06 s; chunking and embedding take 0.09 s; the caller loads and stores in 0.01 s.
+    split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0)
+    share = split.share() / _SHARE_MARGIN
+    assert 0 < share < 1
+    assert 0.06 + share * 0.09 == pytest.approx((1 - share) * 0.09 + 0.01)
+    # Redaction the slower stage: workers only redact.
+    assert WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=1.0).share() == 0.0
+    assert WorkSplit(workers=1).share() == 0.0  # nothing measured yet
+
+
+def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
+    tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = small_folder(tmp_path)
+    for name in ("hr-policy.pdf", "incident-report-2024-03.md", "ticket-1042.eml"):
+        shutil.copy(SAMPLE_DOCS / name, docs / name)
+    workers.pool.wait_ready(timeout=180)
+    sharing = make_pipeline(tmp_path / "sharing", redactor, embedder, workers, ingest_group_documents=1)
+    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+
+    def not_here(*args: Any) -> None:
+        raise AssertionError("chunked and embedded in the ingesting process")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(WorkSplit, "share", lambda self: 1.0)  # as if this process were always the slower one
+        patch.setattr(GroupPreparer, "finish", not_here)  # this process only: the worker was spawned apart
+        report = sharing.ingest_paths([docs], "c")
+    expected = alone.ingest_paths([docs], "c")
+    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
+        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
+    ]
+    assert report.worker_seconds >= report.stage_seconds["embed"] > 0  # the worker's seconds
+    stored = {hit.chunk_id: hit.text for hit in sharing.store.get_chunks("c")}
+    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+    vectors = sharing.store.embeddings("c", list(stored))
     again = alone.store.embeddings("c", list(stored))
     assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999

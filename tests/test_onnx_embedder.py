@@ -214,6 +214,12 @@ def test_openvino_runs_the_fp32_export_from_the_data_dirs_cache(
     assert np.allclose(again.embed(text), openvino_embedder.embed(text), atol=1e-3)
 
 
+def test_openvino_leaves_its_threads_unpinned(openvino_embedder: SentenceTransformerEmbedder) -> None:
+    # Pinned, the embedders of an ingestion worker and of the ingesting process share one core (half speed each).
+    compiled = openvino_embedder._encoder._compiled  # type: ignore[attr-defined]
+    assert compiled.get_property("ENABLE_CPU_PINNING") is False
+
+
 def test_openvino_vectors_match_torch(embedder: Any, openvino_embedder: SentenceTransformerEmbedder) -> None:
     texts = _passages()
     if embedder.backend != "torch":

@@ -131,3 +131,22 @@ def test_common_words_in_those_places_are_kept(redactor: Any) -> None:
     ]
     for text in kept:
         assert redactor.redact(text).text == text
+
+
+def test_spacy_runs_on_numpys_openblas_on_one_thread_with_the_redactions_of_stock_blis(
+    redactor: Any, base_settings: Any
+) -> None:
+    from threadpoolctl import threadpool_info
+
+    from ingest.components import build_redactor
+
+    for nlp in redactor._nlp_engine.nlp.values():
+        assert nlp.get_pipe("ner").model.ops.use_blis is False
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["internal_api"] == "openblas")
+    stock = build_redactor(base_settings.model_copy(update={"spacy_matrix_library": "blis"}))
+    for nlp in stock._nlp_engine.nlp.values():
+        assert nlp.get_pipe("ner").model.ops.use_blis is True
+    documents = [[EN, "Ms Lindqvist will call Daniel Okafor on Monday."], [FR]]
+    assert [[(r.text, r.entities) for r in pages] for pages in redactor.redact_documents(documents)] == [
+        [(r.text, r.entities) for r in pages] for pages in stock.redact_documents(documents)
+    ]
