@@ -137,8 +137,8 @@ class IngestionPipeline:
     ) -> None:
         self._preparer = GroupPreparer(redactor, chunker, embedder)
         self._workers = workers if workers is not None and workers.size else None
-        # Groups in flight: four per worker, so that a worker never waits for this process, and the groups it has
-        # finished ahead show by how much this process is behind (IngestWorkers prepares some entirely then).
+        # Groups in flight: four per worker, so that a worker never waits for this process, and so that a group a
+        # worker prepares entirely (twice its redaction time) has groups before it to keep this process busy.
         self._groups_ahead = 4 * self._workers.size if self._workers else 0
         self._store = store
         self._lexical = lexical
