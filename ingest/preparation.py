@@ -196,12 +196,10 @@ class RedactionJob:
     prepare: bool = False  # the worker chunks and embeds the group too
     ran_here: bool = False  # set once ``result`` redacted the group in the caller
     started: bool = False  # set once ``result`` is asked for: a job begun is no longer handed to a worker
-    found_ready: bool = False  # the worker had finished before ``result`` was asked for
 
     def result(self) -> RedactedGroup | PreparedGroup:
         self.started = True
         if self.future is not None:
-            self.found_ready = self.future.done()
             try:
                 return self.future.result()
             except BrokenProcessPool:

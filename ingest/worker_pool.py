@@ -188,29 +188,30 @@ class IngestWorkers:
     """Processes that redact whole groups of documents ahead of the ingesting process, and prepare some
     groups entirely (redact, chunk, embed) when the ingesting process is the one behind."""
 
-    def __init__(self, settings: Settings, processes: int, share_embedding: bool = True) -> None:
+    def __init__(self, settings: Settings, processes: int) -> None:
         self.pool = WorkerPool(settings, processes)
         # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
         self._waiting: list[RedactionJob] = []
-        self._share_embedding = share_embedding
         self.split = WorkSplit(workers=self.size)
         self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
+        self._caller_seen = 0.0
 
     def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
         """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
-        caller has spent so far outside preparation (loading, storing)."""
+        caller has spent outside preparation (loading, storing) so far in its current run."""
+        # A count lower than the last one is a new run's, which starts from nothing.
+        spent = caller_seconds - self._caller_seen if caller_seconds >= self._caller_seen else caller_seconds
+        self._caller_seen = caller_seconds
         if job.future is None or job.ran_here:
             return
         self.split.pages += sum(len(work.pages) for work in job.works)
         self.split.redact += prepared.seconds.get("redact", 0.0)
         self.split.finish += prepared.seconds.get("chunk", 0.0) + prepared.seconds.get("embed", 0.0)
-        self.split.caller = caller_seconds
+        self.split.caller += spent
 
     def _prepare_next(self, works: Sequence[DocumentWork]) -> bool:
         """Whether a worker prepares this group entirely, so that over the run the share of pages that
         workers prepare follows ``split.share()``."""
-        if not self._share_embedding:
-            return False
         pages = sum(len(work.pages) for work in works)
         self._owed_pages += self.split.share() * pages
         if self._owed_pages < pages:
