@@ -193,6 +193,8 @@ class IngestWorkers:
         # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
         self._waiting: list[RedactionJob] = []
         self.split = WorkSplit(workers=self.size)
+        # The torch embedder takes every core whatever it is told, so a worker holding one would slow the caller.
+        self._may_embed = settings.embedder_backend != "torch"
         self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
         self._caller_seen = 0.0
 
@@ -212,6 +214,8 @@ class IngestWorkers:
     def _prepare_next(self, works: Sequence[DocumentWork]) -> bool:
         """Whether a worker prepares this group entirely, so that over the run the share of pages that
         workers prepare follows ``split.share()``."""
+        if not self._may_embed:
+            return False
         pages = sum(len(work.pages) for work in works)
         self._owed_pages += self.split.share() * pages
         if self._owed_pages < pages:

@@ -187,3 +187,12 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
     vectors = sharing.store.embeddings("c", list(stored))
     again = alone.store.embeddings("c", list(stored))
     assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
+
+
+def test_workers_never_embed_with_the_torch_embedder(base_settings: Settings) -> None:
+    measured = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0)
+    works = _works()
+    for backend, embeds in (("openvino", True), ("torch", False)):
+        workers = IngestWorkers(base_settings.model_copy(update={"embedder_backend": backend}), 0)  # no process
+        workers.split = measured
+        assert any(workers._prepare_next(works) for _ in range(10)) is embeds
