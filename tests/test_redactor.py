@@ -142,7 +142,8 @@ def test_spacy_runs_on_numpys_openblas_on_one_thread_with_the_redactions_of_stoc
 
     for nlp in redactor._nlp_engine.nlp.values():
         assert nlp.get_pipe("ner").model.ops.use_blis is False
-    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["internal_api"] == "openblas")
+    numpys = [pool for pool in threadpool_info() if pool["internal_api"] == "openblas" and "numpy" in pool["filepath"]]
+    assert numpys and all(pool["num_threads"] == 1 for pool in numpys)
     stock = build_redactor(base_settings.model_copy(update={"spacy_matrix_library": "blis"}))
     for nlp in stock._nlp_engine.nlp.values():
         assert nlp.get_pipe("ner").model.ops.use_blis is True
