@@ -176,6 +176,8 @@ class IngestionPipeline:
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(collection=collection, workers=self._workers.size if self._workers else 0)
+        if self._workers is not None:
+            self._workers.start_run()
         files = discover(paths)
         if on_start:
             on_start(len(files))

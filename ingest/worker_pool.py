@@ -192,24 +192,24 @@ class IngestWorkers:
         self.pool = WorkerPool(settings, processes)
         # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
         self._waiting: list[RedactionJob] = []
-        self.split = WorkSplit(workers=self.size)
         # The torch embedder takes every core whatever it is told, so a worker holding one would slow the caller.
         self._may_embed = settings.embedder_backend != "torch"
+        self.start_run()
+
+    def start_run(self) -> None:
+        """Measure afresh: the caller's run starts, and its counts of seconds with it."""
+        self.split = WorkSplit(workers=self.size)
         self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
-        self._caller_seen = 0.0
 
     def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
         """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
-        caller has spent outside preparation (loading, storing) so far in its current run."""
-        # A count lower than the last one is a new run's, which starts from nothing.
-        spent = caller_seconds - self._caller_seen if caller_seconds >= self._caller_seen else caller_seconds
-        self._caller_seen = caller_seconds
+        caller has spent outside preparation (loading, storing) since its run started."""
+        self.split.caller = caller_seconds
         if job.future is None or job.ran_here:
             return
         self.split.pages += sum(len(work.pages) for work in job.works)
         self.split.redact += prepared.seconds.get("redact", 0.0)
         self.split.finish += prepared.seconds.get("chunk", 0.0) + prepared.seconds.get("embed", 0.0)
-        self.split.caller += spent
 
     def _prepare_next(self, works: Sequence[DocumentWork]) -> bool:
         """Whether a worker prepares this group entirely, so that over the run the share of pages that
