@@ -320,13 +320,19 @@ def plot_throughput(rows: Sequence[BenchRow], path: Path) -> bool:
 
 
 def cpu_model() -> str:
+    """The CPU's name with its family and model numbers: virtual machines often name only the vendor's line
+    ("AMD EPYC"), and two generations under one name run the models at very different speeds."""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    name = fields.get("model name") or platform.processor() or "unknown"
+    if "cpu family" in fields and "model" in fields:
+        return f"{name} (family {fields['cpu family']}, model {fields['model']})"
+    return name
 
 
 def total_ram_gib() -> float:
