@@ -9,7 +9,9 @@ Each worker holds a redactor. ``PooledRedactor`` shares one batch between them a
 ``IngestWorkers`` hands them whole groups of documents, which they redact while the ingesting process
 chunks, embeds and stores the groups before: a pipeline whose stages run on different cores. When the
 ingesting process falls behind (redaction is the faster stage), workers also chunk and embed some groups
-themselves, loading an embedder the first time, so that every core stays busy.
+themselves, loading an embedder the first time; when the workers fall behind (redaction is the slower
+stage, as where the embedder computes in bfloat16), the ingesting process redacts some groups itself. Either
+way every core stays busy.
 """
 
 from __future__ import annotations
@@ -162,31 +164,52 @@ class WorkerPool:
 
 @dataclass
 class WorkSplit:
-    """What redacting, and chunking and embedding, have cost per page so far, and from that the share of pages
-    the workers should prepare entirely so that they and the caller are about equally busy.
+    """What redacting, and chunking and embedding, have cost per page so far, and from that how to share the
+    work so that the workers and the caller are about equally busy.
 
-    Per page, workers redact everything (r) and prepare a share f entirely (chunk and embed, c); the caller
-    chunks and embeds the rest and loads and stores everything (s). Even work, over n workers and the caller:
-    (r + f c) / n = (1 - f) c + s, so f = (n (c + s) - r) / ((n + 1) c).
+    Per page, redacting costs r (measured in the workers), chunking and embedding c, and the caller's own
+    loading and storing s. Over n workers and the caller, when redaction is the faster stage, workers redact
+    everything and prepare a share f of the pages entirely: (r + f c) / n = (1 - f) c + s, so
+    f = (n (c + s) - r) / ((n + 1) c). When it is the slower stage, the caller redacts a share g of the pages
+    itself: (1 - g) r / n = g r + c + s, so g = (r - n (c + s)) / ((n + 1) r). At most one of them is above 0.
     """
 
     workers: int
-    pages: int = 0
+    pages: int = 0  # pages the workers redacted, over which ``redact`` and ``finish`` were measured
     redact: float = 0.0
     finish: float = 0.0
-    caller: float = 0.0
+    caller: float = 0.0  # the caller's loading and storing, over ``caller_pages``
+    caller_pages: int = 0
 
     def share(self) -> float:
-        if not self.pages or not self.finish:
+        """The share of pages workers should prepare entirely (redact, chunk and embed)."""
+        costs = self._costs()
+        if costs is None:
             return 0.0
-        r, c, s = self.redact / self.pages, self.finish / self.pages, self.caller / self.pages
+        r, c, s = costs
         n = self.workers
         return min(1.0, max(0.0, _SHARE_MARGIN * (n * (c + s) - r) / ((n + 1) * c)))
 
+    def kept_share(self) -> float:
+        """The share of pages the caller should redact itself, rather than wait for the workers."""
+        costs = self._costs()
+        if costs is None or not costs[0]:
+            return 0.0
+        r, c, s = costs
+        n = self.workers
+        return min(1.0, max(0.0, _SHARE_MARGIN * (r - n * (c + s)) / ((n + 1) * r)))
+
+    def _costs(self) -> tuple[float, float, float] | None:
+        if not self.pages or not self.finish:
+            return None
+        caller = self.caller / self.caller_pages if self.caller_pages else 0.0
+        return self.redact / self.pages, self.finish / self.pages, caller
+
 
 class IngestWorkers:
-    """Processes that redact whole groups of documents ahead of the ingesting process, and prepare some
-    groups entirely (redact, chunk, embed) when the ingesting process is the one behind."""
+    """Processes that redact whole groups of documents ahead of the ingesting process, prepare some groups
+    entirely (redact, chunk, embed) when the ingesting process is the one behind, and leave some groups to it
+    to redact when they are."""
 
     def __init__(self, settings: Settings, processes: int) -> None:
         self.pool = WorkerPool(settings, processes)
@@ -200,11 +223,14 @@ class IngestWorkers:
         """Measure afresh: the caller's run starts, and its counts of seconds with it."""
         self.split = WorkSplit(workers=self.size)
         self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
+        self._kept_pages = 0  # pages of this run the caller was left to redact
+        self._handed_pages = 0  # pages of this run handed over, to a worker or kept
 
     def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
         """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
         caller has spent outside preparation (loading, storing) since its run started."""
         self.split.caller = caller_seconds
+        self.split.caller_pages += sum(len(work.pages) for work in job.works)
         if job.future is None or job.ran_here:
             return
         self.split.pages += sum(len(work.pages) for work in job.works)
@@ -221,6 +247,18 @@ class IngestWorkers:
         if self._owed_pages < pages:
             return False
         self._owed_pages -= pages
+        return True
+
+    def _keep_next(self, works: Sequence[DocumentWork]) -> bool:
+        """Whether the caller redacts this group itself, so that the share of the run's pages it redacts
+        follows ``split.kept_share()``. The share is of every page since the run started, those handed over
+        before anything was measured included: the caller catches up on them while the workers work through
+        the groups they hold."""
+        pages = sum(len(work.pages) for work in works)
+        self._handed_pages += pages
+        if self._kept_pages + pages > self.split.kept_share() * self._handed_pages:
+            return False
+        self._kept_pages += pages
         return True
 
     @property
@@ -245,6 +283,8 @@ class IngestWorkers:
             job = self._waiting.pop(0)
             if job.started:  # the caller began it itself
                 continue
+            if self._keep_next(job.works):
+                continue  # no future: the caller redacts it when it comes to it, while the workers go on
             job.prepare = self._prepare_next(job.works)
             submitted = self.pool.submit(_prepare_group if job.prepare else _redact_group, list(job.works))
             if submitted is None:

@@ -1,6 +1,7 @@
 """Ingestion workers: whole groups redacted in other processes while this one embeds, with the same result as
-here; some groups prepared entirely by a worker when this process is the slower one, also with the same
-result; a worker that dies costs nothing but time; ingestion with workers stores what ingestion without stores."""
+here; some groups prepared entirely by a worker when this process is the slower one, and some redacted here
+when the workers are, also with the same result; a worker that dies costs nothing but time; ingestion with
+workers stores what ingestion without stores."""
 
 from __future__ import annotations
 
@@ -151,13 +152,42 @@ def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
 
 def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None:
     # Per page: workers redact in 0.06 s; chunking and embedding take 0.09 s; the caller loads and stores in 0.01 s.
-    split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0)
+    split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
     share = split.share() / _SHARE_MARGIN
     assert 0 < share < 1
     assert 0.06 + share * 0.09 == pytest.approx((1 - share) * 0.09 + 0.01)
     # Redaction the slower stage: workers only redact.
-    assert WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=1.0).share() == 0.0
+    assert WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=1.0, caller_pages=100).share() == 0.0
     assert WorkSplit(workers=1).share() == 0.0  # nothing measured yet
+
+
+def test_the_callers_share_of_redaction_evens_out_the_work_per_page() -> None:
+    # Per page: workers redact in 0.12 s; chunking and embedding take 0.09 s; loading and storing 0.01 s.
+    split = WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200)
+    kept = split.kept_share() / _SHARE_MARGIN
+    assert 0 < kept < 1 and split.share() == 0.0
+    assert (1 - kept) * 0.12 == pytest.approx(kept * 0.12 + 0.09 + 0.01)
+    # Two workers redact twice as fast: now they keep up, and this process redacts nothing.
+    assert WorkSplit(workers=2, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200).kept_share() == 0
+    assert WorkSplit(workers=1).kept_share() == 0.0  # nothing measured yet
+
+
+def test_the_caller_keeps_its_share_of_the_runs_pages(base_settings: Settings) -> None:
+    workers = IngestWorkers(base_settings, 0)  # no process: only the bookkeeping
+    works = _works()  # three one-page documents
+    workers.split = WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200)
+    kept = [workers._keep_next(works) for _ in range(300)]
+    assert sum(kept) * 3 == pytest.approx(workers.split.kept_share() * 900, abs=3)
+    # Pages handed over before anything was measured count too: the caller catches up on them first.
+    workers.start_run()
+    assert not any(workers._keep_next(works) for _ in range(100))
+    workers.split = WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200)
+    caught_up = [workers._keep_next(works) for _ in range(20)]
+    assert all(caught_up[:5]) and sum(caught_up) * 3 <= workers.split.kept_share() * 360
+    # Redaction the faster stage: the workers redact everything.
+    workers.start_run()
+    workers.split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
+    assert not any(workers._keep_next(works) for _ in range(100))
 
 
 def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
@@ -189,8 +219,28 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
     assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
 
 
+def test_groups_the_caller_keeps_are_redacted_here_and_stored_as_without_workers(
+    tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = small_folder(tmp_path)
+    shutil.copy(SAMPLE_DOCS / "incident-report-2024-03.md", docs / "incident-report-2024-03.md")
+    workers.pool.wait_ready(timeout=180)
+    keeping = make_pipeline(tmp_path / "keeping", redactor, embedder, workers, ingest_group_documents=1)
+    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    with monkeypatch.context() as patch:
+        patch.setattr(WorkSplit, "kept_share", lambda self: 1.0)  # as if the workers were always the slower
+        report = keeping.ingest_paths([docs], "c")
+    expected = alone.ingest_paths([docs], "c")
+    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
+        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
+    ]
+    assert report.worker_seconds == 0 and report.stage_seconds["redact"] > 0  # all of it redacted here
+    stored = {hit.chunk_id: hit.text for hit in keeping.store.get_chunks("c")}
+    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+
+
 def test_workers_never_embed_with_the_torch_embedder(base_settings: Settings) -> None:
-    measured = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0)
+    measured = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
     works = _works()
     for backend, embeds in (("openvino", True), ("torch", False)):
         workers = IngestWorkers(base_settings.model_copy(update={"embedder_backend": backend}), 0)  # no process
