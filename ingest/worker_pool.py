@@ -162,6 +162,10 @@ class WorkerPool:
         return pool
 
 
+def _page_count(works: Sequence[DocumentWork]) -> int:
+    return sum(len(work.pages) for work in works)
+
+
 @dataclass
 class WorkSplit:
     """What redacting, and chunking and embedding, have cost per page so far, and from that how to share the
@@ -229,11 +233,12 @@ class IngestWorkers:
     def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
         """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
         caller has spent outside preparation (loading, storing) since its run started."""
+        pages = _page_count(job.works)
         self.split.caller = caller_seconds
-        self.split.caller_pages += sum(len(work.pages) for work in job.works)
+        self.split.caller_pages += pages
         if job.future is None or job.ran_here:
             return
-        self.split.pages += sum(len(work.pages) for work in job.works)
+        self.split.pages += pages
         self.split.redact += prepared.seconds.get("redact", 0.0)
         self.split.finish += prepared.seconds.get("chunk", 0.0) + prepared.seconds.get("embed", 0.0)
 
@@ -242,7 +247,7 @@ class IngestWorkers:
         workers prepare follows ``split.share()``."""
         if not self._may_embed:
             return False
-        pages = sum(len(work.pages) for work in works)
+        pages = _page_count(works)
         self._owed_pages += self.split.share() * pages
         if self._owed_pages < pages:
             return False
@@ -254,7 +259,7 @@ class IngestWorkers:
         follows ``split.kept_share()``. The share is of every page since the run started, those handed over
         before anything was measured included: the caller catches up on them while the workers work through
         the groups they hold."""
-        pages = sum(len(work.pages) for work in works)
+        pages = _page_count(works)
         self._handed_pages += pages
         if self._kept_pages + pages > self.split.kept_share() * self._handed_pages:
             return False

@@ -204,7 +204,8 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
         raise AssertionError("chunked and embedded in the ingesting process")
 
     with monkeypatch.context() as patch:
-        patch.setattr(WorkSplit, "share", lambda self: 1.0)  # as if this process were always the slower one
+        patch.setattr(WorkSplit, "share", lambda self: 1.0)  # as if this process were always the slower one,
+        patch.setattr(WorkSplit, "kept_share", lambda self: 0.0)  # so that it keeps no group to redact either
         patch.setattr(GroupPreparer, "finish", not_here)  # this process only: the worker was spawned apart
         report = sharing.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
