@@ -79,7 +79,7 @@ _COMMON_MIN_CHUNKS = 1000
 _CHUNK_COUNT_TTL_SECONDS = 30.0
 # From this many chunks searches rank in memory (rag.lexical_matrix): FTS5's bm25() costs about 2 us per
 # matching row, which at 100,000 chunks made the lexical side most of a search (p95 35 ms of SQL alone).
-# Below, FTS5 is quick and the memory (about 8 bytes a token) is not worth it.
+# Below, FTS5 is quick and the memory (8 bytes per word of a chunk, 1.4 KiB per chunk resident) is not worth it.
 DEFAULT_IN_MEMORY_MIN_CHUNKS = 20_000
 # A search brings the in-memory ranking up to date itself when at most this many rows changed since; after
 # more (a running ingestion, a start-up) it is rebuilt on a thread and FTS5 answers meanwhile.
