@@ -9,37 +9,47 @@ either ranking may answer a search and give the same rows.
 
 from __future__ import annotations
 
+import math
 import re
-import unicodedata
+import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+# The tokenizer of the lexical index's FTS5 table, which fts_tokens reproduces.
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 # FTS5's bm25() constants.
 _K1 = 1.2
 _B = 0.75
-_MIN_IDF = 1e-6
-# Letters and digits of any script, as FTS5's unicode61 tokenizer's token characters (L*, N*).
-_TOKEN = re.compile(r"[^\W_]+")
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 # Small segments are merged once there are this many, so a search reads few arrays per word.
 _MAX_SEGMENTS = 8
+_MERGED_AT_ONCE = 4
 
 
 class _Fold(dict[int, str]):
-    """What FTS5's folding makes of each lower-case character, worked out once per character (for
-    ``str.translate``): simple case folding (a final sigma, a long s), diacritics removed from Latin letters
-    only (a Greek tonos stays), combining diacritical marks dropped, compatibility forms kept as they are
-    (ligatures, full-width digits). Other combining marks are separators, as in FTS5."""
+    """What FTS5's tokenizer makes of each character: itself folded (case, diacritics), nothing (a combining
+    diacritic), or a space (a separator). Non-ASCII characters are asked of FTS5 itself, once each, so that
+    its own Unicode tables decide (they differ from Python's: newer emoji and currency signs join words)."""
+
+    def __init__(self) -> None:
+        super().__init__((code, chr(code).lower() if chr(code).isalnum() else " ") for code in range(128))
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = '{FTS_TOKENIZER}')")
+        self._db.execute("CREATE VIRTUAL TABLE probe_terms USING fts5vocab(probe, 'instance')")
 
     def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = char.casefold() if len(char.casefold()) == 1 else char
-        if 0x300 <= code <= 0x36F:
-            folded = ""
-        elif 0xC0 <= code <= 0x24F or 0x1E00 <= code <= 0x1EFF:
-            base = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
-            folded = base if len(base) == 1 else folded
+        with self._lock:
+            try:
+                self._db.execute("DELETE FROM probe")
+                self._db.execute("INSERT INTO probe (rowid, text) VALUES (1, ?)", (f"x{chr(code)}x",))
+                terms = [term for (term,) in self._db.execute("SELECT term FROM probe_terms ORDER BY offset")]
+            except (sqlite3.Error, UnicodeEncodeError):  # a lone surrogate, which no stored text can hold
+                terms = []
+        folded = terms[0][1:-1] if len(terms) == 1 else " "
         self[code] = folded
         return folded
 
@@ -49,10 +59,9 @@ _FOLD = _Fold()
 
 def fts_tokens(text: str) -> list[str]:
     """The terms FTS5's ``unicode61 remove_diacritics 2`` tokenizer makes of ``text``, in order."""
-    text = text.lower()
-    if not text.isascii():
-        text = text.translate(_FOLD)
-    return _TOKEN.findall(text)
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text.lower())
+    return [token for token in text.translate(_FOLD).split(" ") if token]
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,7 @@ class Bm25Matrix:
         self._lengths = _Column(np.int32)
         self._collections = _Column(np.int32)
         self._sources = _Column(np.int32)
-        self._pages = _Column(np.int32)
+        self._pages = _Column(np.int64)
         self._live_count = 0
         self._live_tokens = 0
 
@@ -235,11 +244,12 @@ class Bm25Matrix:
             docs, counts = docs[keep], counts[keep].astype(np.float64)
             if not len(docs):
                 continue
-            idf = np.log((self._live_count - len(docs) + 0.5) / (len(docs) + 0.5))
-            idf = max(float(idf), _MIN_IDF)
+            # In FTS5's order of operations (fts5_aux.c), so that the scores are its own to the last bit.
+            idf = math.log((self._live_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            idf = idf if idf > 0.0 else 1e-6
             norm = _K1 * (1 - _B + _B * lengths[docs] / average_length)
             scored_docs.append(docs)
-            scored_parts.append(idf * counts * (_K1 + 1) / (counts + norm))
+            scored_parts.append(idf * ((counts * (_K1 + 1.0)) / (counts + norm)))
         if not scored_docs:
             return []
         candidates, inverse = np.unique(np.concatenate(scored_docs), return_inverse=True)
@@ -253,10 +263,12 @@ class Bm25Matrix:
             wanted &= self._pages.values[candidates] <= page_max
         candidates, scores = candidates[wanted], scores[wanted]
         if len(candidates) > top_k:
-            best = np.argpartition(-scores, top_k - 1)[:top_k]
+            # Every row tied with the k-th stays in, for the sort below to choose among them as FTS5 does.
+            kth = -np.partition(-scores, top_k - 1)[top_k - 1]
+            best = scores >= kth
             candidates, scores = candidates[best], scores[best]
         rowids = self._rowids.values[candidates]
-        order = np.lexsort((rowids, -scores))  # ties by rowid, as FTS5 visits rows
+        order = np.lexsort((rowids, -scores))[:top_k]  # ties by rowid: FTS5 visits rows in rowid order
         return [(int(rowids[i]), float(scores[i])) for i in order]
 
     def _postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
@@ -269,15 +281,17 @@ class Bm25Matrix:
     def _name(self, name: str) -> int:
         return self._names.setdefault(name, len(self._names))
 
+    @property
+    def dead_share(self) -> float:
+        """The share of indexed documents that were removed since, whose postings still take room."""
+        positions = len(self._rowids.values)
+        return 1 - self._live_count / positions if positions else 0.0
+
     def _merge_small_segments(self) -> None:
-        # All but the largest merge once there are too many, and all of them once the small ones add up to
-        # half of it, so a row's postings are rewritten a few times over the matrix's life, not each time.
+        # Size-tiered: the smallest few merge into one, so a posting is rewritten about log(n) times over the
+        # matrix's life rather than at every merge. Removed documents' postings are dropped as they merge.
         if len(self._segments) <= _MAX_SEGMENTS:
             return
         self._segments.sort(key=lambda segment: segment.size, reverse=True)
-        largest, rest = self._segments[0], self._segments[1:]
-        live = self._live.values
-        if sum(segment.size for segment in rest) * 2 >= largest.size:
-            self._segments = [_Segment.merged(self._segments, live)]
-        else:
-            self._segments = [largest, _Segment.merged(rest, live)]
+        kept, merged = self._segments[:-_MERGED_AT_ONCE], self._segments[-_MERGED_AT_ONCE:]
+        self._segments = [*kept, _Segment.merged(merged, self._live.values)]

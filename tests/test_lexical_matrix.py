@@ -45,8 +45,13 @@ def indexes(path: Path) -> tuple[LexicalIndex, LexicalIndex]:
     return LexicalIndex(path, in_memory_min_chunks=10**9), LexicalIndex(path, in_memory_min_chunks=0)
 
 
-def ranked(index: LexicalIndex, question: str, **filters: object) -> list[tuple[str, float]]:
-    return [(hit.chunk_id, round(hit.score, 9)) for hit in index.search("docs", question, 10, **filters)]  # type: ignore[arg-type]
+def ranked(index: LexicalIndex, question: str, top_k: int = 10, **filters: object) -> list[tuple[str, float]]:
+    return [(hit.chunk_id, hit.score) for hit in index.search("docs", question, top_k, **filters)]  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def builds_without_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rag.lexical, "_BUILD_PAUSE_FACTOR", 0.0)
 
 
 def test_tokens_are_those_fts5_indexes(tmp_path: Path) -> None:
@@ -54,6 +59,7 @@ def test_tokens_are_those_fts5_indexes(tmp_path: Path) -> None:
         "Élève ÉTÉ naïve Ça coûte 1 200,50 € — e-mail: jean_dupont@example.com; ID#A-42/b",
         "Straße Ω ΣΊΣΥΦΟΣ ﬁnance ２０２４ x² İstanbul ǅ ½ ① Łódź Ørsted Đà Nẵng Œuvre ſ µ ΐ e\u0301te\u0301",
         "中文字 日本語テキスト 한국어 العربية عَرَبِيّ עברית हिन्दी ไทย don't a_b",
+        "thanks🙂 merci🥲bien ok 🫠 done ₾50 1000₼ 100₽ ₿ Ǽsir ǽ Ǿ Ა ꭰ \u200bzero\u00a0nbsp",
     ]
     index = LexicalIndex(tmp_path / "lexical.sqlite3")
     index.upsert("docs", [Chunk(f"c{n}", "d", "s", 1, n, 0, len(t), t, token_count=0) for n, t in enumerate(texts)])
@@ -61,7 +67,7 @@ def test_tokens_are_those_fts5_indexes(tmp_path: Path) -> None:
     fts5 = Counter(term for (term,) in index._db.execute("SELECT term FROM temp.instances"))
     ours = Counter(token for text in texts for token in fts_tokens(text))
     assert ours == fts5
-    assert {"eleve", "ete", "naive", "ca", "coute", "jean", "dupont", "42", "σίσυφοσ", "łodz"} <= set(ours)
+    assert {"eleve", "ete", "naive", "ca", "coute", "jean", "dupont", "42", "σίσυφοσ", "łodz", "thanks🙂"} <= set(ours)
 
 
 def test_terms_fts5_tokenizes_otherwise_leave_ranking_to_fts5(
@@ -72,6 +78,7 @@ def test_terms_fts5_tokenizes_otherwise_leave_ranking_to_fts5(
     monkeypatch.setattr(rag.lexical_matrix, "fts_tokens", lambda text: text.split())  # a tokenizer that differs
     reader.prepare()
     assert reader._matrix is None and "terms differ from FTS5's" in caplog.text
+    monkeypatch.undo()
     assert ranked(reader, QUESTIONS[0]) == ranked(writer, QUESTIONS[0]) != []
     assert reader._matrix is None and reader._building is None
 
@@ -86,6 +93,10 @@ def test_in_memory_ranking_gives_fts5s_rows_and_scores(tmp_path: Path) -> None:
             assert ranked(in_memory, question, **filters) == expected, (question, filters)
     assert ranked(in_memory, "backup retained")  # the comparison compared rankings, not two empty lists
     assert in_memory._matrix is not None and fts5._matrix is None
+    # Many rows tied at the k-th score: FTS5 keeps the first rows it visits, in rowid order.
+    fts5.upsert("docs", [Chunk(f"dup{n}", f"dup{n}", "dup.txt", 1, 0, 0, 20, "zeppelin hangar", 0) for n in range(60)])
+    for top_k in (1, 7, 59, 61):
+        assert ranked(in_memory, "zeppelin hangar", top_k) == ranked(fts5, "zeppelin hangar", top_k)
 
 
 def test_in_memory_ranking_follows_other_connections_writes(tmp_path: Path) -> None:
@@ -120,13 +131,35 @@ def test_a_reader_far_behind_or_after_compaction_rebuilds(tmp_path: Path, monkey
     reader._building.join(timeout=30)
     assert ranked(reader, QUESTIONS[0]) == ranked(writer, QUESTIONS[0])
     assert reader._matrix is not None and reader._matrix.chunks == len(chunks)
-    # Forgetting compacts the index and empties the change log: the reader cannot catch up from it.
+    # Forgetting deletes, which the reader catches up with; then it compacts: the reader rebuilds rather than
+    # keep the forgotten rows' words.
     writer.delete_document("docs", "procedure-backup")
-    writer.compact()
-    assert writer._db.execute("SELECT count(*) FROM chunk_changes").fetchone()[0] == 0
     assert all(not hit.chunk_id.startswith("procedure-backup") for hit in reader.search("docs", "backup", 10))
+    assert reader._matrix is not None and "nightly" in reader._matrix._terms
+    writer.compact()
+    assert writer._db.execute("SELECT row FROM chunk_changes").fetchall() == [(rag.lexical._REBUILD,)]
+    assert ranked(reader, "backup") == ranked(writer, "backup")
     reader._building.join(timeout=30)
+    assert ranked(reader, "backup") == ranked(writer, "backup")
+    assert reader._matrix is not None and "nightly" not in reader._matrix._terms
     assert reader._matrix.chunks == len(chunks) - sum(c.document_id == "procedure-backup" for c in chunks)
+
+
+def test_many_removed_rows_are_dropped_by_a_rebuild(tmp_path: Path) -> None:
+    writer, reader = indexes(tmp_path / "lexical.sqlite3")
+    chunks = sample_chunks()
+    writer.upsert("docs", chunks)
+    reader.prepare()
+    first = reader._matrix
+    gone = sorted({c.document_id for c in chunks})[: len({c.document_id for c in chunks}) // 2]
+    writer.delete_documents("docs", gone)
+    expected = ranked(writer, QUESTIONS[0])
+    assert ranked(reader, QUESTIONS[0]) == expected  # caught up by masking the removed rows
+    assert first is not None and first.dead_share > 0.25
+    assert reader._building is not None
+    reader._building.join(timeout=30)
+    assert reader._matrix is not first and reader._matrix is not None and reader._matrix.dead_share == 0
+    assert ranked(reader, QUESTIONS[0]) == expected
 
 
 def test_merged_segments_drop_removed_rows_and_rank_as_a_fresh_matrix() -> None:
