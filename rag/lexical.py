@@ -90,7 +90,9 @@ _KEPT_CHANGES = 50_000
 _REBUILD = -1
 _MAX_DEAD_SHARE = 0.25
 _BUILD_PAUSE_FACTOR = 9.0
-_CHECKPOINT_ATTEMPTS = 100
+_RETRY_PAUSE_SECONDS = 60.0
+_CHECKPOINT_ATTEMPTS = 50
+_BUSY_TIMEOUT_MS = 5000  # Python's sqlite3 default
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 
 
@@ -251,6 +253,8 @@ class LexicalIndex:
         with self._lock:
             # One read transaction: the change log, the rows it names and the rows returned are one snapshot
             # (a rowid freed by a delete and given to a new row cannot slip in between).
+            if self._db.in_transaction:  # left open by a failed write: it would hold every other writer
+                self._db.execute("ROLLBACK")
             self._db.execute("BEGIN")
             try:
                 matrix = self._current_matrix()
@@ -331,37 +335,45 @@ class LexicalIndex:
         if self._chunks() < self._in_memory_min_chunks:
             self._matrix = None
             return None
-        latest = _latest_change(self._db)
         matrix = self._matrix
-        if matrix is not None and self._matrix_seq == latest:
-            return matrix
-        oldest = self._db.execute("SELECT min(seq) FROM chunk_changes").fetchone()[0]
-        pruned = oldest is None or oldest > self._matrix_seq + 1
-        if matrix is None or pruned or latest - self._matrix_seq > _CATCH_UP_CHANGES:
+        if matrix is None:
             self._start_build()
+            return None
+        seq = self._caught_up(matrix, self._matrix_seq)
+        if seq is None:
+            # Dropped rather than kept for later: it may hold the words of rows forgotten since.
+            self._matrix = None
+            self._start_build()
+            return None
+        self._matrix_seq = seq
+        if matrix.dead_share > _MAX_DEAD_SHARE:
+            self._start_build()  # to drop the removed rows' postings; this one answers meanwhile
+        return matrix
+
+    def _caught_up(self, matrix: Bm25Matrix, seq: int) -> int | None:
+        """Apply the changes logged after ``seq`` to the matrix: the change it now holds, or None when it
+        cannot be brought up to date from the log (pruned, compacted, too far behind, or a failure)."""
+        latest = _latest_change(self._db)
+        if seq == latest:
+            return seq
+        oldest = self._db.execute("SELECT min(seq) FROM chunk_changes").fetchone()[0]
+        if oldest is None or oldest > seq + 1 or latest - seq > _CATCH_UP_CHANGES:
             return None
         changed = [
             row
             for (row,) in self._db.execute(
-                "SELECT DISTINCT row FROM chunk_changes WHERE seq > ? AND seq <= ?", (self._matrix_seq, latest)
+                "SELECT DISTINCT row FROM chunk_changes WHERE seq > ? AND seq <= ?", (seq, latest)
             )
         ]
         if _REBUILD in changed:  # the index was compacted: what the matrix holds of forgotten rows must go
-            self._matrix = None
-            self._start_build()
             return None
         try:
             matrix.remove(changed)
             matrix.add(_matrix_rows(self._db, changed))
-        except Exception:  # a matrix half updated must not answer; FTS5 does until a rebuild
+        except Exception:  # a matrix half updated must not answer
             log.exception("updating the in-memory lexical ranking failed")
-            self._matrix = None
-            self._start_build()
             return None
-        self._matrix_seq = latest
-        if matrix.dead_share > _MAX_DEAD_SHARE:
-            self._start_build()  # to drop the removed rows' postings; this one answers meanwhile
-        return matrix
+        return latest
 
     def _start_build(self) -> None:
         if self._building is not None and self._building.is_alive():
@@ -373,14 +385,19 @@ class LexicalIndex:
 
     def _build_or_give_up(self) -> None:
         started = time.monotonic()
+        pause = 0.0
         try:
             self._build_matrix()
-        except Exception:  # FTS5 alone ranks this index from now on
-            log.exception("building the in-memory lexical ranking failed; FTS5 alone ranks this index")
+        except _TermsDiffer:
+            log.exception("the in-memory lexical ranking is off: FTS5 alone ranks this index")
             self._in_memory_min_chunks = sys.maxsize
+        except Exception:  # FTS5 answers; a later search tries again
+            log.exception("building the in-memory lexical ranking failed")
+            pause = _RETRY_PAUSE_SECONDS
         finally:
             # Builds take at most about a tenth of a core: during a long ingestion FTS5 answers in between.
-            self._next_build_at = time.monotonic() + _BUILD_PAUSE_FACTOR * (time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            self._next_build_at = time.monotonic() + max(pause, _BUILD_PAUSE_FACTOR * elapsed)
 
     def _build_matrix(self) -> None:
         # On a connection of its own, so that searches go on (on FTS5) meanwhile, and in short reads: a read
@@ -395,7 +412,7 @@ class LexicalIndex:
                 "SELECT id, collection, source, page, text FROM chunk_texts WHERE id > ? ORDER BY id LIMIT 20000",
                 (last,),
             ).fetchall():
-                matrix.add(MatrixRow(*row) for row in batch)
+                matrix.add((MatrixRow(*row) for row in batch), merge=False)
                 last = batch[-1][0]
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.terms USING fts5vocab(main, chunk_terms, 'row')")
             db.execute("BEGIN")
@@ -409,10 +426,19 @@ class LexicalIndex:
         counted = matrix.term_counts() if unchanged else indexed
         if counted != indexed:
             differing = sorted(set(indexed.items()) ^ set(counted.items()))[:5]
-            raise RuntimeError(f"the in-memory terms differ from FTS5's: {differing}")
+            raise _TermsDiffer(f"the in-memory terms differ from FTS5's: {differing}")
         with self._lock:
-            if not self._closed:
-                self._matrix, self._matrix_seq = matrix, latest
+            if self._closed:
+                return
+            # Brought up to date before it replaces anything (a matrix caught up further is not set back);
+            # one that cannot be, after a compaction or a long ingestion, is not installed.
+            self._db.execute("BEGIN")
+            try:
+                seq = self._caught_up(matrix, latest)
+            finally:
+                self._db.execute("COMMIT")
+            if seq is not None:
+                self._matrix, self._matrix_seq = matrix, seq
 
     def _document_frequency(self, words: Sequence[str]) -> dict[str, int]:
         # One look-up per word: fts5vocab answers "term = ?" from the index, not "term IN (...)".
@@ -439,18 +465,31 @@ class LexicalIndex:
             # Last, once no byte of forgotten text is left on disk: every reader's in-memory ranking is rebuilt
             # from what is left rather than updated, so that forgotten words leave memory too.
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM chunk_changes")
-            self._db.execute("INSERT INTO chunk_changes (row) VALUES (?)", (_REBUILD,))
+            try:
+                self._db.execute("DELETE FROM chunk_changes")
+                self._db.execute("INSERT INTO chunk_changes (row) VALUES (?)", (_REBUILD,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute("COMMIT")
 
     def _checkpoint(self) -> None:
-        """Move the WAL into the database file and empty it, waiting for other connections' reads to end."""
-        for _ in range(_CHECKPOINT_ATTEMPTS):
-            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if not busy:
-                return
-            time.sleep(0.1)
-        log.warning("the lexical index's WAL could not be emptied: other connections kept reading")
+        """Move the WAL into the database file and empty it, waiting a while for other connections' reads to
+        end. Each attempt waits 0.1 s at most, so that other processes' writes are not held up for long."""
+        self._db.execute("PRAGMA busy_timeout = 100")
+        try:
+            for _ in range(_CHECKPOINT_ATTEMPTS):
+                busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return
+                time.sleep(0.1)
+            log.warning("the lexical index's WAL could not be emptied: other connections kept reading")
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+
+
+class _TermsDiffer(RuntimeError):
+    """The in-memory ranking's terms are not FTS5's: it would rank otherwise."""
 
 
 _Row = tuple[str, str, str, int, str, float]  # chunk_id, document_id, source, page, text, score

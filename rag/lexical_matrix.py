@@ -24,9 +24,6 @@ FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 _K1 = 1.2
 _B = 0.75
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
-# Small segments are merged once there are this many, so a search reads few arrays per word.
-_MAX_SEGMENTS = 8
-_MERGED_AT_ONCE = 4
 
 
 class _Fold(dict[int, str]):
@@ -162,8 +159,9 @@ class Bm25Matrix:
         """Live rows, over every collection (FTS5's row count)."""
         return self._live_count
 
-    def add(self, rows: Iterable[MatrixRow]) -> None:
-        """Index rows; a rowid already indexed is replaced."""
+    def add(self, rows: Iterable[MatrixRow], merge: bool = True) -> None:
+        """Index rows; a rowid already indexed is replaced. ``merge=False`` leaves the new segment unmerged
+        (a full build: its few large segments would only be rewritten again and again)."""
         rows = list(rows)
         self.remove([row.rowid for row in rows])
         first = len(self._rowids.values)
@@ -189,7 +187,8 @@ class Bm25Matrix:
             keys = np.array(term_ids, dtype=np.int64) << 32 | np.array(docs, dtype=np.int64)
             pairs, counts = np.unique(keys, return_counts=True)
             self._segments.append(_Segment.from_pairs(pairs >> 32, pairs & 0xFFFFFFFF, counts))
-            self._merge_small_segments()
+            if merge:
+                self._merge_small_segments()
 
     def remove(self, rowids: Iterable[int]) -> None:
         live = self._live.values
@@ -288,10 +287,9 @@ class Bm25Matrix:
         return 1 - self._live_count / positions if positions else 0.0
 
     def _merge_small_segments(self) -> None:
-        # Size-tiered: the smallest few merge into one, so a posting is rewritten about log(n) times over the
-        # matrix's life rather than at every merge. Removed documents' postings are dropped as they merge.
-        if len(self._segments) <= _MAX_SEGMENTS:
-            return
-        self._segments.sort(key=lambda segment: segment.size, reverse=True)
-        kept, merged = self._segments[:-_MERGED_AT_ONCE], self._segments[-_MERGED_AT_ONCE:]
-        self._segments = [*kept, _Segment.merged(merged, self._live.values)]
+        # Size-tiered, as a binary counter: the newest segment merges with the one before while that is at
+        # most twice its size, so segments shrink geometrically (about log n of them) and a posting is rewritten
+        # about log n times over the matrix's life. Removed rows' postings are dropped as they merge.
+        segments = self._segments
+        while len(segments) > 1 and segments[-2].size <= 2 * segments[-1].size:
+            segments[-2:] = [_Segment.merged(segments[-2:], self._live.values)]

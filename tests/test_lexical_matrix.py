@@ -133,6 +133,7 @@ def test_a_reader_far_behind_or_after_compaction_rebuilds(tmp_path: Path, monkey
     assert reader._matrix is not None and reader._matrix.chunks == len(chunks)
     # Forgetting deletes, which the reader catches up with; then it compacts: the reader rebuilds rather than
     # keep the forgotten rows' words.
+    monkeypatch.setattr(rag.lexical, "_CATCH_UP_CHANGES", 2_000)
     writer.delete_document("docs", "procedure-backup")
     assert all(not hit.chunk_id.startswith("procedure-backup") for hit in reader.search("docs", "backup", 10))
     assert reader._matrix is not None and "nightly" in reader._matrix._terms
@@ -195,3 +196,34 @@ def test_upserts_keep_the_change_log_bounded(tmp_path: Path, monkeypatch: pytest
         index.upsert("docs", [Chunk(f"c{n}", "d", "s", 1, 0, 0, 4, f"text {n}", token_count=0)])
     with sqlite3.connect(tmp_path / "lexical.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM chunk_changes").fetchone()[0] <= 11
+
+
+def test_a_forget_drops_the_forgotten_words_even_when_no_rebuild_may_start(tmp_path: Path) -> None:
+    writer, reader = indexes(tmp_path / "lexical.sqlite3")
+    writer.upsert("docs", sample_chunks())
+    reader.prepare()
+    # `enclave forget` in another process: delete, then compact, with no search of the reader in between.
+    writer.delete_document("docs", "procedure-backup")
+    writer.compact()
+    reader._next_build_at = float("inf")  # builds paced: none may start now
+    assert ranked(reader, "nightly backup") == ranked(writer, "nightly backup")
+    assert reader._matrix is None and reader._building is None
+
+
+def test_merges_rewrite_each_posting_a_logarithmic_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    rewritten = 0
+    merged = rag.lexical_matrix._Segment.merged.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, segments: list[rag.lexical_matrix._Segment], live: object) -> object:
+        nonlocal rewritten
+        rewritten += sum(segment.size for segment in segments)
+        return merged(cls, segments, live)
+
+    monkeypatch.setattr(rag.lexical_matrix._Segment, "merged", classmethod(counting))
+    matrix = Bm25Matrix()
+    matrix.add(MatrixRow(n, "docs", "big.txt", 1, f"word{n} common text") for n in range(5000))
+    for n in range(2000):  # one row at a time, as a search catches up during an ingestion
+        matrix.add([MatrixRow(10_000 + n, "docs", "new.txt", 1, f"fresh{n} common text")])
+    added = 2000 * 3
+    assert rewritten <= added * 12  # log2(2000) is 11; merging small segments into one that keeps growing is over 100x
+    assert len(matrix._segments) <= 13
