@@ -353,7 +353,8 @@ def search(
         retriever = HybridRetriever(
             load_embedder(settings),
             open_store(settings),
-            LexicalIndex(settings.lexical_path),
+            # One search: building the in-memory ranking of a large store would cost more than it saves.
+            LexicalIndex(settings.lexical_path, in_memory_min_chunks=sys.maxsize),
             candidates=settings.retrieval_candidates,
         )
         hits = retriever.search(
