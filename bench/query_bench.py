@@ -155,7 +155,7 @@ def measure_retrieval(sizes: Sequence[int], queries: int) -> tuple[list[LatencyR
         for size in sizes:
             console.print(f"building a store of {size} chunks")
             store, lexical = build_store(work / f"n{size}", size, hits, vectors, rng)
-            lexical.prepare()  # as the server's warm-up does: from 20,000 chunks, the in-memory ranking
+            lexical.prepare()  # the in-memory ranking of a large store, built as the server's warm-up builds it
             retriever = HybridRetriever(embedder, store, lexical)
             for mode in MODES:
                 retriever.search(asked[0], "bench", 5, mode=mode)  # warm caches
