@@ -1,14 +1,15 @@
 """Redaction benchmark: the per-document Presidio loop against Enclave's batched and pooled redaction.
 
 All arms run the same recognizers. "stock loop" is the loop a user writes over Presidio's analyzer: one
-page of one document at a time, spaCy called inside the analyzer with every component of its pipelines
-and thinc's stock matrix products (BLIS), and Presidio's own phone recognizer; it is the reference of the
-ratios. "per-document" is the same loop with Enclave's spaCy settings (the English parser left out, numpy's
-OpenBLAS for matrix products), to show what those settings give alone. "batched" hands the whole set to
-``redact_documents`` in one process (spaCy over every page in batches, ``nlp.pipe``, and the phone matcher
-that skips short digit runs); "pooled" does the same with the set shared over ``--processes`` processes
-(``PooledRedactor``). Rounds alternate (A B C D A B C D ...) so that other load on the machine hits every
-arm alike; ratios are of medians. Every round checks that all outputs are identical.
+page of one document at a time, spaCy called inside the analyzer with every component of its pipelines,
+thinc's stock matrix products (BLIS) and spaCy's Matcher for every attribute rule, and Presidio's own phone
+recognizer; it is the reference of the ratios. "per-document" is the same loop with Enclave's spaCy settings
+(the English parser left out, numpy's OpenBLAS for matrix products, attribute rules from tables), to show
+what those settings give alone. "batched" hands the whole set to ``redact_documents`` in one process (spaCy
+over every page in batches, ``nlp.pipe``, and the phone matcher that skips short digit runs); "pooled" does
+the same with the set shared over ``--processes`` processes (``PooledRedactor``). Rounds alternate
+(A B C D A B C D ...) so that other load on the machine hits every arm alike; ratios are of medians. Every
+round checks that all outputs are identical.
 
 Usage: python -m bench.redaction_bench [--pages 300] [--dataset FILE] [--rounds 3] [--processes 2] [--no-append]
 """
@@ -202,7 +203,11 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
     with tempfile.TemporaryDirectory(prefix="enclave-redaction-bench-data-") as tmp:
         settings = load_settings(data_dir=Path(tmp))
         redactor = build_redactor(settings)
-        stock = build_redactor(settings.model_copy(update={"spacy_exclude": {}, "spacy_matrix_library": "blis"}))
+        stock = build_redactor(
+            settings.model_copy(
+                update={"spacy_exclude": {}, "spacy_matrix_library": "blis", "spacy_attribute_rules": "matcher"}
+            )
+        )
     pooled = PooledRedactor(redactor, settings, args.processes)
     warm_up = "Warm-up: Harriet Lindqvist, harriet@example.com, https://example.org, +44 20 7946 0958."
     pooled.redact_documents([[warm_up]] * (2 * args.processes))  # every worker has loaded its models
@@ -233,11 +238,12 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
                 f"- Command: `{command.strip()}`",
                 f"- Load average (1/5/15 min) before: {format_load(machine.load_before)}",
                 "- Same recognizers in every arm. Stock loop: the loop a user writes, one page at a time through "
-                "Presidio's analyzer, spaCy with every component and thinc's stock BLIS matrix products, Presidio's "
-                "own phone recognizer; the reference of the ratios. Per-document: the same loop with Enclave's "
-                "spaCy settings (English parser left out, numpy's OpenBLAS). Batched: `redact_documents` over the "
-                "whole set in one process (spaCy `nlp.pipe`, the phone matcher that skips digit runs of fewer than "
-                f"7 digits). Pooled: the same shared over {args.processes} processes (`PooledRedactor`). Median of "
+                "Presidio's analyzer, spaCy with every component, thinc's stock BLIS matrix products and spaCy's "
+                "Matcher for every attribute rule, Presidio's own phone recognizer; the reference of the ratios. "
+                "Per-document: the same loop with Enclave's spaCy settings (English parser left out, numpy's "
+                "OpenBLAS, attribute rules from tables). Batched: `redact_documents` over the whole set in one "
+                "process (spaCy `nlp.pipe`, the phone matcher that skips digit runs of fewer than 7 digits). "
+                f"Pooled: the same shared over {args.processes} processes (`PooledRedactor`). Median of "
                 f"{args.rounds} alternating rounds; every round compared the outputs of all four arms.",
                 "",
                 markdown_table(COLUMNS, [cells(result) for result in results]),

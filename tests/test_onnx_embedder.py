@@ -276,3 +276,31 @@ def test_openvino_int8_quantizes_the_linear_layers_but_attention_and_the_down_pr
     reference = SentenceTransformerEmbedder(embedder_folder(Settings())).embed(texts)
     cosines = (quantized.embed(texts) * reference).sum(axis=1)
     assert cosines.mean() > 0.98 and cosines.min() > 0.95
+
+
+def test_batches_pad_to_their_longest_member_in_tokens(
+    openvino_embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder: Any = openvino_embedder._encoder
+    # Characters and tokens disagree: common words are one token each, made-up codes several.
+    texts = [
+        "information management " * 5,
+        "q7x9k2z8 w3v5j1 " * 4,
+        "The nightly backup starts at 01:30.",
+        "Ok.",
+        "Ünïcode façade, naïve coöperation.",
+        "xq-17/zz#4 " * 5,
+        "organisation " * 4,
+    ] * 2
+    lengths = [len(ids) for ids in encoder.tokenizer(texts)["input_ids"]]
+    widths: list[tuple[int, ...]] = []
+    hidden = encoder._hidden
+    monkeypatch.setattr(encoder, "_batch_size", 4)
+    monkeypatch.setattr(encoder, "_hidden", lambda feeds: (widths.append(feeds["input_ids"].shape), hidden(feeds))[1])
+    vectors = openvino_embedder.embed(texts)
+    by_tokens = sorted(lengths, reverse=True)
+    assert widths == [(len(by_tokens[i : i + 4]), by_tokens[i]) for i in range(0, len(texts), 4)]
+    # Padding changes no vector: each is what the text gives alone, unpadded.
+    alone = np.vstack([openvino_embedder.embed([text]) for text in texts])
+    assert np.allclose(vectors, alone, atol=2e-3)
+    assert np.allclose(openvino_embedder.embed(texts[::-1])[::-1], vectors, atol=1e-6)
