@@ -33,9 +33,6 @@ from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
 _PARENT_POLL_SECONDS = 1.0
-# Workers take this much of their share of the balance: a little less keeps them ahead, so that the caller,
-# which takes groups in order, does not wait for a group they are still embedding.
-_SHARE_MARGIN = 0.9
 # What this process holds when it is a worker: its settings, its redactor, and a preparer once it embeds.
 _state: dict[str, Any] = {}
 
@@ -192,7 +189,7 @@ class WorkSplit:
             return 0.0
         r, c, s = costs
         n = self.workers
-        return min(1.0, max(0.0, _SHARE_MARGIN * (n * (c + s) - r) / ((n + 1) * c)))
+        return min(1.0, max(0.0, (n * (c + s) - r) / ((n + 1) * c)))
 
     def kept_share(self) -> float:
         """The share of pages the caller should redact itself, rather than wait for the workers."""
@@ -201,7 +198,7 @@ class WorkSplit:
             return 0.0
         r, c, s = costs
         n = self.workers
-        return min(1.0, max(0.0, _SHARE_MARGIN * (r - n * (c + s)) / ((n + 1) * r)))
+        return min(1.0, max(0.0, (r - n * (c + s)) / ((n + 1) * r)))
 
     def _costs(self) -> tuple[float, float, float] | None:
         if not self.pages or not self.finish:
@@ -226,7 +223,7 @@ class IngestWorkers:
     def start_run(self) -> None:
         """Measure afresh: the caller's run starts, and its counts of seconds with it."""
         self.split = WorkSplit(workers=self.size)
-        self._owed_pages = 0.0  # pages owed to workers' share, not yet given to them
+        self._prepared_pages = 0  # pages of this run handed to workers to prepare entirely
         self._kept_pages = 0  # pages of this run the caller was left to redact
         self._handed_pages = 0  # pages of this run handed over, to a worker or kept
 
@@ -243,15 +240,16 @@ class IngestWorkers:
         self.split.finish += prepared.seconds.get("chunk", 0.0) + prepared.seconds.get("embed", 0.0)
 
     def _prepare_next(self, works: Sequence[DocumentWork]) -> bool:
-        """Whether a worker prepares this group entirely, so that over the run the share of pages that
-        workers prepare follows ``split.share()``."""
+        """Whether a worker prepares this group entirely, so that the share of the run's pages that workers
+        prepare follows ``split.share()``. As in ``_keep_next``, the share is of every page handed over since
+        the run started: the groups handed out before anything was measured were only redacted by the workers,
+        and are made up for afterwards."""
         if not self._may_embed:
             return False
         pages = _page_count(works)
-        self._owed_pages += self.split.share() * pages
-        if self._owed_pages < pages:
+        if self._prepared_pages + pages > self.split.share() * self._handed_pages:
             return False
-        self._owed_pages -= pages
+        self._prepared_pages += pages
         return True
 
     def _keep_next(self, works: Sequence[DocumentWork]) -> bool:

@@ -17,7 +17,7 @@ import pytest
 
 from ingest.components import build_preparer
 from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup
-from ingest.worker_pool import _SHARE_MARGIN, IngestWorkers, WorkSplit, _prepare_group
+from ingest.worker_pool import IngestWorkers, WorkSplit, _prepare_group
 from rag.settings import Settings
 
 from .conftest import SAMPLE_DOCS, make_pipeline, small_folder
@@ -153,7 +153,7 @@ def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
 def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None:
     # Per page: workers redact in 0.06 s; chunking and embedding take 0.09 s; the caller loads and stores in 0.01 s.
     split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
-    share = split.share() / _SHARE_MARGIN
+    share = split.share()
     assert 0 < share < 1
     assert 0.06 + share * 0.09 == pytest.approx((1 - share) * 0.09 + 0.01)
     # Redaction the slower stage: workers only redact.
@@ -164,7 +164,7 @@ def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None
 def test_the_callers_share_of_redaction_evens_out_the_work_per_page() -> None:
     # Per page: workers redact in 0.12 s; chunking and embedding take 0.09 s; loading and storing 0.01 s.
     split = WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200)
-    kept = split.kept_share() / _SHARE_MARGIN
+    kept = split.kept_share()
     assert 0 < kept < 1 and split.share() == 0.0
     assert (1 - kept) * 0.12 == pytest.approx(kept * 0.12 + 0.09 + 0.01)
     # Two workers redact twice as fast: now they keep up, and this process redacts nothing.
@@ -188,6 +188,29 @@ def test_the_caller_keeps_its_share_of_the_runs_pages(base_settings: Settings) -
     workers.start_run()
     workers.split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
     assert not any(workers._keep_next(works) for _ in range(100))
+
+
+def test_workers_prepare_their_share_of_the_runs_pages(base_settings: Settings) -> None:
+    workers = IngestWorkers(base_settings, 0)  # no process: only the bookkeeping
+    works = _works()  # three one-page documents
+
+    def prepared_by_a_worker() -> bool:  # the order in which a group is handed over
+        return not workers._keep_next(works) and workers._prepare_next(works)
+
+    split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
+    workers.split = split
+    prepared = [prepared_by_a_worker() for _ in range(300)]
+    assert sum(prepared) * 3 == pytest.approx(split.share() * 900, abs=3)
+    # Pages handed over before anything was measured count too: the workers catch up on them first.
+    workers.start_run()
+    assert not any(prepared_by_a_worker() for _ in range(100))
+    workers.split = split
+    caught_up = [prepared_by_a_worker() for _ in range(20)]
+    assert all(caught_up[:5]) and sum(caught_up) * 3 <= split.share() * 360
+    # Redaction the slower stage: the workers only redact.
+    workers.start_run()
+    workers.split = WorkSplit(workers=1, pages=100, redact=12.0, finish=9.0, caller=2.0, caller_pages=200)
+    assert not any(workers._prepare_next(works) for _ in range(100))
 
 
 def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
@@ -246,4 +269,5 @@ def test_workers_never_embed_with_the_torch_embedder(base_settings: Settings) ->
     for backend, embeds in (("openvino", True), ("torch", False)):
         workers = IngestWorkers(base_settings.model_copy(update={"embedder_backend": backend}), 0)  # no process
         workers.split = measured
-        assert any(workers._prepare_next(works) for _ in range(10)) is embeds
+        # Handed over as ``_hand_over`` does: counted by ``_keep_next``, then maybe given to be prepared.
+        assert any(not workers._keep_next(works) and workers._prepare_next(works) for _ in range(10)) is embeds
