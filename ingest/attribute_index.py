@@ -1,12 +1,13 @@
-"""spaCy's attribute ruler with its one-token rules looked up in a table instead of run through the Matcher.
+"""spaCy's attribute ruler with its one-token rules looked up in tables instead of run through the Matcher.
 
 The English pipeline's attribute ruler maps tags to parts of speech with about 180 rules, nearly all of the
 form "a token with this tag (and this lowercase form)"; spaCy's Matcher tries every rule on every token,
-which is about an eighth of redaction's time on pages. Rules of that form are found here by looking the
-token's tag and lowercase form up in dictionaries; every other rule (several tokens, sets of values,
-regular expressions, dependency labels, a key with several patterns) still goes through a Matcher of its
-own. The matches are the Matcher's, in its order (``AttributeRuler.match`` sorts them), so the ruler sets
-the same attributes on the same tokens.
+which is about an eighth of redaction's time on pages. A rule of one token whose conditions are exact values,
+or sets of them, of the tag, part of speech, lowercase form, dependency label or whether it is a space is
+found here by looking the token's values up in dictionaries; every other rule (several tokens, regular
+expressions, ``NOT_IN``, a rule with several patterns) still goes through a Matcher of its own. The matches
+are the Matcher's, in its order (``AttributeRuler.match`` sorts them), so the ruler sets the same attributes
+on the same tokens.
 """
 
 from __future__ import annotations
