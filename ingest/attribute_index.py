@@ -34,7 +34,7 @@ class IndexedAttributeMatch:
     def __init__(self, ruler: AttributeRuler) -> None:
         self._strings = ruler.vocab.strings
         # Per combination of attributes (positions in _INDEXED), the rules for each combination of values.
-        self._tables: dict[tuple[int, ...], dict[tuple[int, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
+        tables: dict[tuple[int, ...], dict[tuple[int, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self._match_ids: list[int] = []
         self._rest = Matcher(ruler.vocab)
         for rule in range(len(ruler.attrs)):
@@ -47,7 +47,8 @@ class IndexedAttributeMatch:
                 continue
             columns = tuple(sorted(condition))
             for values in product(*(condition[column] for column in columns)):
-                self._tables[columns][values].append(rule)
+                tables[columns][values].append(rule)
+        self._tables = [(columns, dict(table)) for columns, table in tables.items()]
         self._columns = [getattr(spacy_attrs, name) for name in _INDEXED]
 
     @property
@@ -58,9 +59,8 @@ class IndexedAttributeMatch:
     def __call__(self, doc: Doc) -> list[Match]:
         matches: list[Match] = []
         if len(doc) and self._tables:
-            tables = list(self._tables.items())
             for start, row in enumerate(doc.to_array(self._columns).tolist()):
-                for columns, table in tables:
+                for columns, table in self._tables:
                     for rule in table.get(tuple(row[column] for column in columns), ()):
                         matches.append((rule, self._match_ids[rule], start, start + 1))
         for match_id, start, end in self._rest(doc, allow_missing=True, as_spans=False):

