@@ -12,7 +12,8 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from bench.corpus import generate_corpus
 from bench.redaction_bench import presidio_phone_recognizer
-from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer
+from ingest import phone_matcher
+from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer, PhoneCandidates
 from ingest.recognizers import PHONE_REGIONS
 
 TEXTS = [
@@ -93,3 +94,24 @@ def test_redactor_uses_it_and_keeps_its_output(redactor: Any, tmp_path: Path) ->
         stock = redactor.redact_documents(documents)
     assert [[page.text for page in doc] for doc in faster] == [[page.text for page in doc] for doc in stock]
     assert any("<PHONE_NUMBER_" in page.text for doc in faster for page in doc)
+
+
+def test_regions_share_one_scan_of_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pattern runs over a text once whatever the number of regions: each region's matcher takes the
+    candidates the first one found (years, amounts and clause numbers are candidates too)."""
+    text = "Invoice of 12,500.00 EUR due in 30 days (ref. 4711), clause 14.2 of the 2023 agreement. " * 4
+
+    def scans(regions: tuple[str, ...]) -> int:
+        made: list[PhoneCandidates] = []
+
+        class Counted(PhoneCandidates):
+            def __init__(self, text: str) -> None:
+                super().__init__(text)
+                made.append(self)
+
+        monkeypatch.setattr(phone_matcher, "PhoneCandidates", Counted)
+        assert DigitFloorPhoneRecognizer(supported_regions=regions).analyze(text, ["PHONE_NUMBER"]) == []
+        return sum(candidates.scans for candidates in made)
+
+    assert scans(("US",)) > 5
+    assert scans(PHONE_REGIONS) == scans(("US",))
