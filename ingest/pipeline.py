@@ -186,6 +186,7 @@ class IngestionPipeline:
         in_flight: deque[_Group] = deque()
 
         def finish_oldest() -> None:
+            _redact_while_waiting(in_flight)
             for outcome in self._finish(in_flight.popleft(), collection, report):
                 report.outcomes.append(outcome)
                 if on_file:
@@ -520,6 +521,17 @@ class _Admitted:
             kind=self.document.kind,
             pages=[(page.number, page.text) for page in self.document.pages],
         )
+
+
+def _redact_while_waiting(in_flight: deque[_Group]) -> None:
+    """While a worker still holds the oldest group, redact here, newest first, the later groups no worker has
+    begun, rather than wait for it: at the end of a run the workers' queue would otherwise leave this process
+    idle. The groups are still stored in order."""
+    oldest = in_flight[0].job
+    for later in list(in_flight)[:0:-1]:
+        if not oldest.in_worker():
+            return
+        later.job.take_back()
 
 
 def _unexpected(exc: Exception, source: str) -> str:

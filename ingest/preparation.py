@@ -196,9 +196,33 @@ class RedactionJob:
     prepare: bool = False  # the worker chunks and embeds the group too
     ran_here: bool = False  # set once ``result`` redacted the group in the caller
     started: bool = False  # set once ``result`` is asked for: a job begun is no longer handed to a worker
+    # What ``take_back`` redacted here ahead of ``result``, or the error it met doing so.
+    _done_here: RedactedGroup | None = None
+    _failed_here: Exception | None = None
+
+    def in_worker(self) -> bool:
+        """Whether the group is with a worker, begun or queued, and not finished yet."""
+        return self.future is not None and not self.future.done()
+
+    def take_back(self) -> bool:
+        """Redact the group here now if neither a worker nor ``result`` has begun it (it is still in the pool's
+        queue, or was left to the caller); ``result`` then returns that redaction, or raises what it raised."""
+        if self.started or (self.future is not None and not self.future.cancel()):
+            return False
+        self.future = None
+        self.ran_here = self.started = True
+        try:
+            self._done_here = self.redact_here(self.works)
+        except Exception as exc:
+            self._failed_here = exc
+        return True
 
     def result(self) -> RedactedGroup | PreparedGroup:
         self.started = True
+        if self._failed_here is not None:
+            raise self._failed_here
+        if self._done_here is not None:
+            return self._done_here
         if self.future is not None:
             try:
                 return self.future.result()

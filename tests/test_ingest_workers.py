@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ import numpy as np
 import pytest
 
 from ingest.components import build_preparer
-from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup
+from ingest.pipeline import _Group, _redact_while_waiting
+from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup, RedactedGroup, RedactionJob
 from ingest.worker_pool import IngestWorkers, WorkSplit, _prepare_group
 from rag.settings import Settings
 
@@ -150,6 +152,48 @@ def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
     assert all(prepared.seconds[stage] > 0 for stage in ("redact", "chunk", "embed"))
 
 
+def test_groups_no_worker_has_begun_are_redacted_here_while_the_oldest_is_with_a_worker(
+    workers: IngestWorkers, preparer: GroupPreparer
+) -> None:
+    workers.pool.wait_ready(timeout=180)
+    workers.start_run()  # nothing measured: every group goes to the worker
+    memo = _works()[0]
+    # Long enough that the worker is still on it when the caller looks, with two groups queued behind it.
+    long = [DocumentWork("long", "hash-long", "long.txt", "text", [(n, memo.pages[0][1] * 8) for n in range(30)])]
+    jobs = [workers.submit(works, preparer.redact) for works in (long, _works(), _works())]
+    assert all(job.future is not None for job in jobs)
+    _redact_while_waiting(deque(_Group(items=[], loaded=[], job=job) for job in jobs))
+    oldest, _, newest = jobs
+    assert newest.ran_here and newest.future is None  # taken back from the pool's queue: no worker had begun it
+    assert not oldest.ran_here
+    _same(preparer.finish(_works(), newest.result()), preparer.prepare(_works()))
+    _same(preparer.finish(long, oldest.result()), preparer.prepare(long))
+
+
+def test_a_group_taken_back_is_redacted_once_and_its_error_kept_for_its_turn() -> None:
+    calls: list[Sequence[DocumentWork]] = []
+
+    def redact_here(works: Sequence[DocumentWork]) -> RedactedGroup:
+        calls.append(works)
+        return RedactedGroup([], 0.1)
+
+    job = RedactionJob(_works(), redact_here)  # left to the caller: no future
+    assert job.take_back() and job.ran_here and len(calls) == 1
+    assert job.result() is job.result() and len(calls) == 1
+    assert not job.take_back()  # begun already
+    begun = RedactionJob(_works(), redact_here)
+    begun.result()
+    assert not begun.take_back() and len(calls) == 2
+
+    def broken(works: Sequence[DocumentWork]) -> RedactedGroup:
+        raise ValueError("spaCy choked")
+
+    failing = RedactionJob(_works(), broken)
+    assert failing.take_back()  # the error waits for the group's turn, where one-by-one redaction handles it
+    with pytest.raises(ValueError, match="choked"):
+        failing.result()
+
+
 def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None:
     # Per page: workers redact in 0.06 s; chunking and embedding take 0.09 s; the caller loads and stores in 0.01 s.
     split = WorkSplit(workers=1, pages=100, redact=6.0, finish=9.0, caller=1.0, caller_pages=100)
@@ -228,7 +272,8 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
 
     with monkeypatch.context() as patch:
         patch.setattr(WorkSplit, "share", lambda self: 1.0)  # as if this process were always the slower one,
-        patch.setattr(WorkSplit, "kept_share", lambda self: 0.0)  # so that it keeps no group to redact either
+        patch.setattr(WorkSplit, "kept_share", lambda self: 0.0)  # so that it keeps no group to redact either,
+        patch.setattr(RedactionJob, "take_back", lambda self: False)  # nor takes one back while it waits
         patch.setattr(GroupPreparer, "finish", not_here)  # this process only: the worker was spawned apart
         report = sharing.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
