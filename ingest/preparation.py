@@ -194,8 +194,8 @@ class RedactionJob:
     future: Future[RedactedGroup | PreparedGroup] | None = None
     on_broken: Callable[[], None] | None = None
     prepare: bool = False  # the worker chunks and embeds the group too
-    ran_here: bool = False  # set once ``result`` redacted the group in the caller
-    started: bool = False  # set once ``result`` is asked for: a job begun is no longer handed to a worker
+    ran_here: bool = False  # set once the caller redacted the group (in ``result`` or ``take_back``)
+    started: bool = False  # set once ``result`` or ``take_back`` began it: no longer handed to a worker
     # What ``take_back`` redacted here ahead of ``result``, or the error it met doing so.
     _done_here: RedactedGroup | None = None
     _failed_here: Exception | None = None
