@@ -186,7 +186,8 @@ class IngestionPipeline:
         in_flight: deque[_Group] = deque()
 
         def finish_oldest() -> None:
-            _redact_while_waiting(in_flight)
+            if self._workers is not None:
+                _redact_while_waiting(in_flight, self._workers)
             for outcome in self._finish(in_flight.popleft(), collection, report):
                 report.outcomes.append(outcome)
                 if on_file:
@@ -523,15 +524,16 @@ class _Admitted:
         )
 
 
-def _redact_while_waiting(in_flight: deque[_Group]) -> None:
-    """While a worker still holds the oldest group, redact here, newest first, the later groups no worker has
-    begun, rather than wait for it: at the end of a run the workers' queue would otherwise leave this process
-    idle. The groups are still stored in order."""
+def _redact_while_waiting(in_flight: deque[_Group], workers: IngestWorkers) -> None:
+    """Refill the workers' queue; then, while a worker still holds the oldest group, redact here, newest first,
+    the later groups no worker has been handed, rather than wait for it (at the end of a run the workers would
+    otherwise hold the last groups while this process stood idle). The groups are still stored in order."""
+    workers.hand_over()
     oldest = in_flight[0].job
     for later in list(in_flight)[:0:-1]:
         if not oldest.in_worker():
             return
-        later.job.take_back()
+        workers.take_back(later.job)
 
 
 def _unexpected(exc: Exception, source: str) -> str:

@@ -194,9 +194,9 @@ class RedactionJob:
     future: Future[RedactedGroup | PreparedGroup] | None = None
     on_broken: Callable[[], None] | None = None
     prepare: bool = False  # the worker chunks and embeds the group too
-    ran_here: bool = False  # set once the caller redacted the group (in ``result`` or ``take_back``)
-    started: bool = False  # set once ``result`` or ``take_back`` began it: no longer handed to a worker
-    # What ``take_back`` redacted here ahead of ``result``, or the error it met doing so.
+    ran_here: bool = False  # set once the caller redacted the group (in ``result`` or ``redact_now``)
+    started: bool = False  # set once ``result`` or ``redact_now`` began it: no longer handed to a worker
+    # What ``redact_now`` redacted here ahead of ``result``, or the error it met doing so.
     _done_here: RedactedGroup | None = None
     _failed_here: Exception | None = None
 
@@ -204,18 +204,14 @@ class RedactionJob:
         """Whether the group is with a worker, begun or queued, and not finished yet."""
         return self.future is not None and not self.future.done()
 
-    def take_back(self) -> bool:
-        """Redact the group here now if neither a worker nor ``result`` has begun it (it is still in the pool's
-        queue, or was left to the caller); ``result`` then returns that redaction, or raises what it raised."""
-        if self.started or (self.future is not None and not self.future.cancel()):
-            return False
-        self.future = None
+    def redact_now(self) -> None:
+        """Redact the group here ahead of ``result``, which then returns that redaction or raises what it raised:
+        an error is the group's, met at its turn."""
         self.ran_here = self.started = True
         try:
             self._done_here = self.redact_here(self.works)
         except Exception as exc:
             self._failed_here = exc
-        return True
 
     def result(self) -> RedactedGroup | PreparedGroup:
         self.started = True

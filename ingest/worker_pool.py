@@ -10,8 +10,8 @@ Each worker holds a redactor. ``PooledRedactor`` shares one batch between them a
 chunks, embeds and stores the groups before: a pipeline whose stages run on different cores. When the
 ingesting process falls behind (redaction is the faster stage), workers also chunk and embed some groups
 themselves, loading an embedder the first time; when the workers fall behind (redaction is the slower
-stage, as where the embedder computes in bfloat16), the ingesting process redacts some groups itself. Either
-way every core stays busy.
+stage, as where the embedder computes in bfloat16), the ingesting process redacts some groups itself, and
+takes back the groups not yet handed to a worker rather than wait for one. Either way every core stays busy.
 """
 
 from __future__ import annotations
@@ -214,8 +214,13 @@ class IngestWorkers:
 
     def __init__(self, settings: Settings, processes: int) -> None:
         self.pool = WorkerPool(settings, processes)
-        # Jobs left to the caller while the workers loaded, handed to them once ready unless begun meanwhile.
+        # Jobs not handed to a worker yet: while the workers load, or while they hold as many groups as they may.
+        # A job waiting here can still be taken back by the caller; one in the pool's queue could only be cancelled,
+        # which this Python's pool does not survive if a worker dies afterwards (a cancelled future it then fails).
         self._waiting: list[RedactionJob] = []
+        # Jobs handed to the workers: two per worker and one more, so that each always has its next group queued.
+        self._handed: list[RedactionJob] = []
+        self._handed_limit = 2 * self.size + 1
         # The torch embedder takes every core whatever it is told, so a worker holding one would slow the caller.
         self._may_embed = settings.embedder_backend != "torch"
         self.start_run()
@@ -271,18 +276,37 @@ class IngestWorkers:
     def submit(
         self, works: Sequence[DocumentWork], redact_here: Callable[[Sequence[DocumentWork]], RedactedGroup]
     ) -> RedactionJob:
-        """Hand the group to a worker and return at once. While the workers still load their models, the job
-        waits: the caller does it if it needs the result first, a worker takes it once ready otherwise."""
+        """Hand the group to a worker and return at once. While the workers still load their models, or hold as
+        many groups as they may, the job waits: the caller does it if it needs the result first (or takes it back
+        while it waits for an older group), a worker takes it once it has room otherwise."""
         job = RedactionJob(works, redact_here)
         if works:
             self._waiting.append(job)
             self._hand_over()
         return job
 
+    def hand_over(self) -> None:
+        """Hand the waiting jobs to the workers as far as they have room; the caller calls this as it goes, so that
+        the workers' queue fills up again as they finish groups."""
+        self._hand_over()
+
+    def take_back(self, job: RedactionJob) -> bool:
+        """Redact here now a group no worker has been handed yet, counted as one the caller keeps; False when it
+        is with a worker already, or begun."""
+        if job.started or not any(waiting is job for waiting in self._waiting):
+            return False
+        self._waiting = [waiting for waiting in self._waiting if waiting is not job]
+        pages = _page_count(job.works)
+        self._handed_pages += pages
+        self._kept_pages += pages
+        job.redact_now()
+        return True
+
     def _hand_over(self) -> None:
         if not self.pool.ready():
             return
-        while self._waiting:
+        self._handed = [job for job in self._handed if job.in_worker()]
+        while self._waiting and len(self._handed) < self._handed_limit:
             job = self._waiting.pop(0)
             if job.started:  # the caller began it itself
                 continue
@@ -294,6 +318,7 @@ class IngestWorkers:
                 return
             pool, job.future = submitted
             job.on_broken = lambda pool=pool: self.pool.restart(pool)
+            self._handed.append(job)
 
     def close(self) -> None:
         self.pool.close()

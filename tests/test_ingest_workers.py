@@ -140,6 +140,38 @@ def test_ingestion_with_workers_stores_what_ingestion_in_one_process_stores(
     assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
 
 
+def test_groups_taken_back_while_waiting_are_stored_as_without_workers(
+    tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = small_folder(tmp_path)
+    shutil.copy(SAMPLE_DOCS / "incident-report-2024-03.md", docs / "incident-report-2024-03.md")
+    workers.pool.wait_ready(timeout=180)
+    taking = make_pipeline(tmp_path / "taking", redactor, embedder, workers, ingest_group_documents=1)
+    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    taken: list[RedactionJob] = []
+    take_back = IngestWorkers.take_back
+
+    def counted(self: IngestWorkers, job: RedactionJob) -> bool:
+        done = take_back(self, job)
+        if done:
+            taken.append(job)
+        return done
+
+    with monkeypatch.context() as patch:
+        patch.setattr(workers, "_handed_limit", 1)
+        # As if the worker never finished its first group: every later one waits, and is taken back.
+        patch.setattr(RedactionJob, "in_worker", lambda self: self.future is not None)
+        patch.setattr(IngestWorkers, "take_back", counted)
+        report = taking.ingest_paths([docs], "c")
+    expected = alone.ingest_paths([docs], "c")
+    assert len(taken) >= 2 and all(job.ran_here and job.future is None for job in taken)
+    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
+        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
+    ]
+    stored = {hit.chunk_id: hit.text for hit in taking.store.get_chunks("c")}
+    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+
+
 def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
     workers: IngestWorkers, preparer: GroupPreparer
 ) -> None:
@@ -152,46 +184,52 @@ def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
     assert all(prepared.seconds[stage] > 0 for stage in ("redact", "chunk", "embed"))
 
 
-def test_groups_no_worker_has_begun_are_redacted_here_while_the_oldest_is_with_a_worker(
+def test_groups_no_worker_was_handed_are_redacted_here_while_the_oldest_is_with_a_worker(
     workers: IngestWorkers, preparer: GroupPreparer
 ) -> None:
     workers.pool.wait_ready(timeout=180)
     workers.start_run()  # nothing measured: every group goes to the worker
     memo = _works()[0]
-    # Long enough that the worker is still on it when the caller looks, with two groups queued behind it.
-    long = [DocumentWork("long", "hash-long", "long.txt", "text", [(n, memo.pages[0][1] * 8) for n in range(30)])]
-    jobs = [workers.submit(works, preparer.redact) for works in (long, _works(), _works())]
-    assert all(job.future is not None for job in jobs)
-    _redact_while_waiting(deque(_Group(items=[], loaded=[], job=job) for job in jobs))
-    oldest, _, newest = jobs
-    assert newest.ran_here and newest.future is None  # taken back from the pool's queue: no worker had begun it
-    assert not oldest.ran_here
+    # Long enough that the worker is still on it when the caller looks.
+    long = [DocumentWork("long", "hash-long", "long.txt", "text", [(n, memo.pages[0][1] * 8) for n in range(60)])]
+    jobs = [workers.submit(works, preparer.redact) for works in (long, _works(), _works(), _works())]
+    oldest, *handed, newest = jobs
+    # Two groups per worker and one more are handed over; the rest wait, where the caller can still take them.
+    assert all(job.future is not None for job in (oldest, *handed)) and newest.future is None
+    _redact_while_waiting(deque(_Group(items=[], loaded=[], job=job) for job in jobs), workers)
+    assert newest.ran_here and newest.future is None
+    assert not any(job.ran_here for job in (oldest, *handed))  # with a worker already: left to it
     _same(preparer.finish(_works(), newest.result()), preparer.prepare(_works()))
     _same(preparer.finish(long, oldest.result()), preparer.prepare(long))
+    for job in handed:
+        _same(preparer.finish(_works(), job.result()), preparer.prepare(_works()))
 
 
-def test_a_group_taken_back_is_redacted_once_and_its_error_kept_for_its_turn() -> None:
+def test_a_group_taken_back_is_redacted_once_counted_as_kept_and_its_error_kept_for_its_turn(
+    base_settings: Settings,
+) -> None:
     calls: list[Sequence[DocumentWork]] = []
 
     def redact_here(works: Sequence[DocumentWork]) -> RedactedGroup:
         calls.append(works)
         return RedactedGroup([], 0.1)
 
-    job = RedactionJob(_works(), redact_here)  # left to the caller: no future
-    assert job.take_back() and job.ran_here and len(calls) == 1
-    assert job.result() is job.result() and len(calls) == 1
-    assert not job.take_back()  # begun already
-    begun = RedactionJob(_works(), redact_here)
-    begun.result()
-    assert not begun.take_back() and len(calls) == 2
-
     def broken(works: Sequence[DocumentWork]) -> RedactedGroup:
         raise ValueError("spaCy choked")
 
-    failing = RedactionJob(_works(), broken)
-    assert failing.take_back()  # the error waits for the group's turn, where one-by-one redaction handles it
+    workers = IngestWorkers(base_settings, 0)  # no process: every job waits to be handed over
+    job, failing = workers.submit(_works(), redact_here), workers.submit(_works()[:1], broken)
+    empty = workers.submit([], redact_here)
+    assert workers.take_back(job) and job.ran_here and len(calls) == 1
+    assert job.result() is job.result() and len(calls) == 1
+    assert not workers.take_back(job) and not workers.take_back(empty) and len(calls) == 1
+    assert workers._kept_pages == workers._handed_pages == len(_works())  # the caller's share, as if kept
+    assert workers.take_back(failing)  # the error waits for the group's turn, where one-by-one redaction handles it
     with pytest.raises(ValueError, match="choked"):
         failing.result()
+    begun = workers.submit(_works(), redact_here)
+    begun.result()
+    assert not workers.take_back(begun) and len(calls) == 2
 
 
 def test_the_workers_share_of_whole_groups_evens_out_the_work_per_page() -> None:
@@ -273,7 +311,7 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
     with monkeypatch.context() as patch:
         patch.setattr(WorkSplit, "share", lambda self: 1.0)  # as if this process were always the slower one,
         patch.setattr(WorkSplit, "kept_share", lambda self: 0.0)  # so that it keeps no group to redact either,
-        patch.setattr(RedactionJob, "take_back", lambda self: False)  # nor takes one back while it waits
+        patch.setattr(IngestWorkers, "take_back", lambda self, job: False)  # nor takes one back while it waits
         patch.setattr(GroupPreparer, "finish", not_here)  # this process only: the worker was spawned apart
         report = sharing.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
