@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,20 @@ def test_regions_share_one_scan_of_the_text(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert scans(("US",)) > 5
     assert scans(PHONE_REGIONS) == scans(("US",))
+
+
+@pytest.mark.parametrize("max_tries", [1, 2, 3, 5, 65535])
+def test_the_shared_scan_walks_the_candidates_as_the_librarys_own_loop(max_tries: int) -> None:
+    """The matcher's loop over the shared candidates is python-phonenumbers' own ``_find``: the same matches for
+    every region, also when the budget of failed candidates runs out part-way."""
+
+    class LibraryLoop(phone_matcher._DigitFloorMatcher):
+        _find = phonenumbers.PhoneNumberMatcher._find  # the library's loop, scanning the text itself
+
+    text = " ".join(TEXTS) + " Invoice 2024-117, ref. 4711, +33 1 42 68 53 00, 555-0175, (020) 7946 0958."
+    candidates = PhoneCandidates(text)
+    for region in PHONE_REGIONS:
+        shared = phone_matcher._DigitFloorMatcher(candidates, region, leniency=phonenumbers.Leniency.VALID)
+        library = LibraryLoop(PhoneCandidates(text), region, leniency=phonenumbers.Leniency.VALID)
+        shared._max_tries = library._max_tries = max_tries
+        assert [(m.start, m.raw_string) for m in shared] == [(m.start, m.raw_string) for m in library]
