@@ -525,12 +525,12 @@ class _Admitted:
 
 
 def _redact_while_waiting(in_flight: deque[_Group], workers: IngestWorkers) -> None:
-    """Refill the workers' queue; then, while a worker still holds the oldest group, redact here, newest first,
-    the later groups no worker has been handed, rather than wait for it (at the end of a run the workers would
+    """While a worker still holds the oldest group, refill the workers' queue and redact here, newest first, the
+    later groups no worker has been handed, rather than wait for it (at the end of a run the workers would
     otherwise hold the last groups while this process stood idle). The groups are still stored in order."""
-    workers.hand_over()
     oldest = in_flight[0].job
     for later in list(in_flight)[:0:-1]:
+        workers.hand_over()  # first: the other workers may have finished their groups meanwhile
         if not oldest.in_worker():
             return
         workers.take_back(later.job)

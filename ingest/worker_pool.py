@@ -231,6 +231,9 @@ class IngestWorkers:
         self._prepared_pages = 0  # pages of this run handed to workers to prepare entirely
         self._kept_pages = 0  # pages of this run the caller was left to redact
         self._handed_pages = 0  # pages of this run handed over, to a worker or kept
+        # Jobs of a run that stopped part-way are not this run's to hand over (nor kept in memory).
+        self._waiting = []
+        self._handed = [job for job in self._handed if job.in_worker()]
 
     def record(self, job: RedactionJob, prepared: PreparedGroup, caller_seconds: float) -> None:
         """Learn from a group the caller has taken what each side costs per page; ``caller_seconds`` is what the
@@ -314,7 +317,11 @@ class IngestWorkers:
                 continue  # no future: the caller redacts it when it comes to it, while the workers go on
             job.prepare = self._prepare_next(job.works)
             submitted = self.pool.submit(_prepare_group if job.prepare else _redact_group, list(job.works))
-            if submitted is None:
+            if submitted is None:  # no pool to take it: the caller redacts it when it comes to it
+                if job.prepare:
+                    self._prepared_pages -= _page_count(job.works)
+                    job.prepare = False
+                self._kept_pages += _page_count(job.works)
                 return
             pool, job.future = submitted
             job.on_broken = lambda pool=pool: self.pool.restart(pool)

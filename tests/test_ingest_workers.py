@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -159,6 +160,7 @@ def test_groups_taken_back_while_waiting_are_stored_as_without_workers(
 
     with monkeypatch.context() as patch:
         patch.setattr(workers, "_handed_limit", 1)
+        patch.setattr(workers, "_handed", [])  # nothing held over from the tests before
         # As if the worker never finished its first group: every later one waits, and is taken back.
         patch.setattr(RedactionJob, "in_worker", lambda self: self.future is not None)
         patch.setattr(IngestWorkers, "take_back", counted)
@@ -189,20 +191,19 @@ def test_groups_no_worker_was_handed_are_redacted_here_while_the_oldest_is_with_
 ) -> None:
     workers.pool.wait_ready(timeout=180)
     workers.start_run()  # nothing measured: every group goes to the worker
-    memo = _works()[0]
-    # Long enough that the worker is still on it when the caller looks.
-    long = [DocumentWork("long", "hash-long", "long.txt", "text", [(n, memo.pages[0][1] * 8) for n in range(60)])]
-    jobs = [workers.submit(works, preparer.redact) for works in (long, _works(), _works(), _works())]
+    busy = workers.pool.submit(time.sleep, 3)  # the worker is busy, so the groups stay with it until looked at
+    assert busy is not None
+    jobs = [workers.submit(_works(), preparer.redact) for _ in range(4)]
     oldest, *handed, newest = jobs
     # Two groups per worker and one more are handed over; the rest wait, where the caller can still take them.
     assert all(job.future is not None for job in (oldest, *handed)) and newest.future is None
     _redact_while_waiting(deque(_Group(items=[], loaded=[], job=job) for job in jobs), workers)
     assert newest.ran_here and newest.future is None
     assert not any(job.ran_here for job in (oldest, *handed))  # with a worker already: left to it
-    _same(preparer.finish(_works(), newest.result()), preparer.prepare(_works()))
-    _same(preparer.finish(long, oldest.result()), preparer.prepare(long))
-    for job in handed:
-        _same(preparer.finish(_works(), job.result()), preparer.prepare(_works()))
+    expected = preparer.prepare(_works())
+    for job in jobs:
+        _same(preparer.finish(_works(), job.result()), expected)
+    assert busy[1].done()
 
 
 def test_a_group_taken_back_is_redacted_once_counted_as_kept_and_its_error_kept_for_its_turn(
