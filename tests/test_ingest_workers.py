@@ -117,38 +117,47 @@ def test_a_group_the_caller_needs_before_the_workers_are_ready_is_redacted_here(
         late.close()
 
 
+def _pipelines(
+    tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, names: Sequence[str]
+) -> tuple[Path, Any, Any]:
+    """A folder of sample documents, and two pipelines over it: one with the workers, one alone. One document
+    per group, so that several groups are in flight at once."""
+    docs = small_folder(tmp_path)
+    for name in names:
+        shutil.copy(SAMPLE_DOCS / name, docs / name)
+    workers.pool.wait_ready(timeout=180)
+    with_workers = make_pipeline(tmp_path / "workers", redactor, embedder, workers, ingest_group_documents=1)
+    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    return docs, with_workers, alone
+
+
+def _assert_stored_alike(report: Any, expected: Any, with_workers: Any, alone: Any) -> None:
+    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
+        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
+    ]
+    stored = {hit.chunk_id: hit.text for hit in with_workers.store.get_chunks("c")}
+    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+    mine = with_workers.store.embeddings("c", list(stored))
+    again = alone.store.embeddings("c", list(stored))
+    assert min(float(np.dot(mine[i], again[i])) for i in stored) > 0.9999
+
+
 def test_ingestion_with_workers_stores_what_ingestion_in_one_process_stores(
     tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any
 ) -> None:
-    docs = small_folder(tmp_path)
-    for name in ("hr-policy.pdf", "politique-teletravail.pdf", "incident-report-2024-03.md", "ticket-1042.eml"):
-        shutil.copy(SAMPLE_DOCS / name, docs / name)
-    workers.pool.wait_ready(timeout=180)
-    # One document per group: several groups are in flight at once.
-    parallel = make_pipeline(tmp_path / "parallel", redactor, embedder, workers, ingest_group_documents=1)
-    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    names = ("hr-policy.pdf", "politique-teletravail.pdf", "incident-report-2024-03.md", "ticket-1042.eml")
+    docs, parallel, alone = _pipelines(tmp_path, workers, redactor, embedder, names)
     report = parallel.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
     assert report.workers == 1 and expected.workers == 0
     assert report.worker_seconds > 0 and report.worker_wait_seconds <= report.elapsed_seconds
-    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
-        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
-    ]
-    stored = {hit.chunk_id: hit.text for hit in parallel.store.get_chunks("c")}
-    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
-    vectors = parallel.store.embeddings("c", list(stored))
-    again = alone.store.embeddings("c", list(stored))
-    assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
+    _assert_stored_alike(report, expected, parallel, alone)
 
 
 def test_groups_taken_back_while_waiting_are_stored_as_without_workers(
     tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = small_folder(tmp_path)
-    shutil.copy(SAMPLE_DOCS / "incident-report-2024-03.md", docs / "incident-report-2024-03.md")
-    workers.pool.wait_ready(timeout=180)
-    taking = make_pipeline(tmp_path / "taking", redactor, embedder, workers, ingest_group_documents=1)
-    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    docs, taking, alone = _pipelines(tmp_path, workers, redactor, embedder, ["incident-report-2024-03.md"])
     taken: list[RedactionJob] = []
     take_back = IngestWorkers.take_back
 
@@ -167,11 +176,7 @@ def test_groups_taken_back_while_waiting_are_stored_as_without_workers(
         report = taking.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
     assert len(taken) >= 2 and all(job.ran_here and job.future is None for job in taken)
-    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
-        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
-    ]
-    stored = {hit.chunk_id: hit.text for hit in taking.store.get_chunks("c")}
-    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+    _assert_stored_alike(report, expected, taking, alone)
 
 
 def test_a_group_a_worker_prepares_entirely_is_the_group_prepared_here(
@@ -299,12 +304,8 @@ def test_workers_prepare_their_share_of_the_runs_pages(base_settings: Settings) 
 def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
     tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = small_folder(tmp_path)
-    for name in ("hr-policy.pdf", "incident-report-2024-03.md", "ticket-1042.eml"):
-        shutil.copy(SAMPLE_DOCS / name, docs / name)
-    workers.pool.wait_ready(timeout=180)
-    sharing = make_pipeline(tmp_path / "sharing", redactor, embedder, workers, ingest_group_documents=1)
-    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    names = ("hr-policy.pdf", "incident-report-2024-03.md", "ticket-1042.eml")
+    docs, sharing, alone = _pipelines(tmp_path, workers, redactor, embedder, names)
 
     def not_here(*args: Any) -> None:
         raise AssertionError("chunked and embedded in the ingesting process")
@@ -316,35 +317,20 @@ def test_groups_prepared_entirely_by_a_worker_are_stored_as_here(
         patch.setattr(GroupPreparer, "finish", not_here)  # this process only: the worker was spawned apart
         report = sharing.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
-    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
-        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
-    ]
     assert report.worker_seconds >= report.stage_seconds["embed"] > 0  # the worker's seconds
-    stored = {hit.chunk_id: hit.text for hit in sharing.store.get_chunks("c")}
-    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
-    vectors = sharing.store.embeddings("c", list(stored))
-    again = alone.store.embeddings("c", list(stored))
-    assert min(float(np.dot(vectors[i], again[i])) for i in stored) > 0.9999
+    _assert_stored_alike(report, expected, sharing, alone)
 
 
 def test_groups_the_caller_keeps_are_redacted_here_and_stored_as_without_workers(
     tmp_path: Path, workers: IngestWorkers, redactor: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = small_folder(tmp_path)
-    shutil.copy(SAMPLE_DOCS / "incident-report-2024-03.md", docs / "incident-report-2024-03.md")
-    workers.pool.wait_ready(timeout=180)
-    keeping = make_pipeline(tmp_path / "keeping", redactor, embedder, workers, ingest_group_documents=1)
-    alone = make_pipeline(tmp_path / "alone", redactor, embedder, ingest_group_documents=1)
+    docs, keeping, alone = _pipelines(tmp_path, workers, redactor, embedder, ["incident-report-2024-03.md"])
     with monkeypatch.context() as patch:
         patch.setattr(WorkSplit, "kept_share", lambda self: 1.0)  # as if the workers were always the slower
         report = keeping.ingest_paths([docs], "c")
     expected = alone.ingest_paths([docs], "c")
-    assert [(o.source, o.status, o.chunks, dict(o.redactions)) for o in report.outcomes] == [
-        (o.source, o.status, o.chunks, dict(o.redactions)) for o in expected.outcomes
-    ]
     assert report.worker_seconds == 0 and report.stage_seconds["redact"] > 0  # all of it redacted here
-    stored = {hit.chunk_id: hit.text for hit in keeping.store.get_chunks("c")}
-    assert stored and stored == {hit.chunk_id: hit.text for hit in alone.store.get_chunks("c")}
+    _assert_stored_alike(report, expected, keeping, alone)
 
 
 def test_workers_never_embed_with_the_torch_embedder(base_settings: Settings) -> None:
