@@ -4,7 +4,7 @@ python-phonenumbers' matcher tries every digit run of a text once per region (a 
 redaction time of a page of prose goes there): years, amounts, clause numbers. The redactor keeps no
 phone number of fewer than ``MIN_PHONE_DIGITS`` digits, and a candidate of the matcher holds every
 number found in it, so candidates with fewer digits are skipped before they are parsed. The matcher's
-own scan is unchanged, so every number of that many digits or more is found exactly as before.
+pattern is unchanged, so every number of that many digits or more is found exactly as before.
 
 Where the candidates are is the same for every region: the matcher's pattern does not depend on it, only
 the parsing of each candidate does. Presidio runs one matcher per region (twelve here), each scanning the
@@ -33,13 +33,16 @@ class PhoneCandidates:
     def __init__(self, text: str) -> None:
         self.text = text
         self._first_from: dict[int, tuple[int, str] | None] = {}
-        self.scans = 0  # how often the pattern ran over the text, for the tests
+
+    @property
+    def scans(self) -> int:
+        """How often the pattern ran over the text: once for each position a candidate was asked for."""
+        return len(self._first_from)
 
     def first_from(self, index: int) -> tuple[int, str] | None:
         """Where the first candidate at or after ``index`` starts and its text, cut before a second number
         as python-phonenumbers cuts it; None when there is none."""
         if index not in self._first_from:
-            self.scans += 1
             found = _PATTERN.search(self.text, index)
             if found is None:
                 self._first_from[index] = None

@@ -285,13 +285,8 @@ class IngestWorkers:
         job = RedactionJob(works, redact_here)
         if works:
             self._waiting.append(job)
-            self._hand_over()
+            self.hand_over()
         return job
-
-    def hand_over(self) -> None:
-        """Hand the waiting jobs to the workers as far as they have room; the caller calls this as it goes, so that
-        the workers' queue fills up again as they finish groups."""
-        self._hand_over()
 
     def take_back(self, job: RedactionJob) -> bool:
         """Redact here now a group no worker has been handed yet, counted as one the caller keeps; False when it
@@ -305,7 +300,9 @@ class IngestWorkers:
         job.redact_now()
         return True
 
-    def _hand_over(self) -> None:
+    def hand_over(self) -> None:
+        """Hand the waiting jobs to the workers as far as they have room; the caller calls this as it goes, so that
+        the workers' queue fills up again as they finish groups."""
         if not self.pool.ready():
             return
         self._handed = [job for job in self._handed if job.in_worker()]
@@ -318,10 +315,11 @@ class IngestWorkers:
             job.prepare = self._prepare_next(job.works)
             submitted = self.pool.submit(_prepare_group if job.prepare else _redact_group, list(job.works))
             if submitted is None:  # no pool to take it: the caller redacts it when it comes to it
+                pages = _page_count(job.works)
                 if job.prepare:
-                    self._prepared_pages -= _page_count(job.works)
+                    self._prepared_pages -= pages
                     job.prepare = False
-                self._kept_pages += _page_count(job.works)
+                self._kept_pages += pages
                 return
             pool, job.future = submitted
             job.on_broken = lambda pool=pool: self.pool.restart(pool)

@@ -339,5 +339,5 @@ def test_workers_never_embed_with_the_torch_embedder(base_settings: Settings) ->
     for backend, embeds in (("openvino", True), ("torch", False)):
         workers = IngestWorkers(base_settings.model_copy(update={"embedder_backend": backend}), 0)  # no process
         workers.split = measured
-        # Handed over as ``_hand_over`` does: counted by ``_keep_next``, then maybe given to be prepared.
+        # Handed over as ``hand_over`` does: counted by ``_keep_next``, then maybe given to be prepared.
         assert any(not workers._keep_next(works) and workers._prepare_next(works) for _ in range(10)) is embeds
