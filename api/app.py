@@ -14,13 +14,16 @@ from api.metrics import count_generations, http_metrics_middleware, metrics
 from api.openai_compat import chat_completions
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import DocumentController, SearchController, TicketController, healthz, readyz, services_of
-from api.security import RateLimiter, SecurityMiddleware, context_of
+from api.security import NoKeyPolicy, RateLimiter, SecurityMiddleware, context_of
 from api.services import Services
 from api.web import web_router
 
 
-def create_app(services: Services) -> Litestar:
-    """An app serving ``services``, which are loaded before the server starts listening."""
+def create_app(services: Services, bind_host: str | None = None) -> Litestar:
+    """An app serving ``services``, which are loaded before the server starts listening.
+
+    ``bind_host`` is the address the server listens on (default: ``ENCLAVE_HOST``): only on loopback may
+    it serve callers without a key, when no key is active."""
     settings = services.settings
     count_generations(services.generator)  # for the tokens counter at /metrics
     return Litestar(
@@ -48,9 +51,14 @@ def create_app(services: Services) -> Litestar:
                 keys=services.keys,
                 audit=services.audit,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
+                no_key=NoKeyPolicy(bind_host or settings.host),
             ),
         ],
         state=State({"services": services}),
+        # The server owns the embedded store while it runs (ingest/lock.py) and closes what the services
+        # opened when it stops (copies of one Services share them until the last is closed).
+        on_startup=[services.own_store],
+        on_shutdown=[services.close],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(

@@ -6,18 +6,21 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import rag  # noqa: F401  (sets the offline switches before any model library is imported)
 from api.audit import parse_since
 from rag.egress import is_loopback_host
-from rag.errors import EnclaveError, InvalidInputError
+from rag.errors import ConfigurationError, EnclaveError, InvalidInputError
+from rag.retriever import SearchMode
 from rag.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -40,11 +43,16 @@ def _settings() -> Settings:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("presidio-analyzer", "presidio-anonymizer", "sentence_transformers", "chromadb"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    return load_settings()
+    try:
+        return load_settings()
+    except ConfigurationError as exc:  # a bad ENCLAVE_* value: one line and exit code 2 in every verb
+        raise _fail(exc) from exc
 
 
 def _fail(exc: EnclaveError) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {exc.detail}" + (f" ({exc.cause})" if exc.cause else ""))
+    """Print the error on one line of stderr (not wrapped to the terminal, brackets not read as markup)."""
+    message = exc.detail + (f" ({exc.cause})" if exc.cause else "")
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -65,27 +73,32 @@ def ingest(
     or Ctrl-C completes the work without duplicates.
     """
     from ingest.components import build_batch_ingestion
-    from ingest.lock import store_write_lock
-    from rag.store import validate_collection_name
+    from ingest.lock import embedded_store_owner, store_write_lock
+    from rag.store import ChromaStore, validate_collection_name
 
     settings = _settings()
     name = collection or settings.default_collection
     try:
         validate_collection_name(name)
-        with console.status("Loading models..."):
-            batch = build_batch_ingestion(settings)
-        try:
+        # Before the models load: a server that owns the embedded store stops this at once (exit 2).
+        with embedded_store_owner(settings), ExitStack() as opened:
+            with console.status("Loading models..."):
+                batch = build_batch_ingestion(settings)
+            opened.callback(batch.close)
+            pipeline = batch.pipeline
+            opened.callback(pipeline.ledger.close)
+            opened.callback(pipeline.lexical.close)
+            if isinstance(pipeline.store, ChromaStore):
+                opened.callback(pipeline.store.close)
             with store_write_lock(settings.lock_path, settings.lock_timeout_seconds), _progress() as progress:
                 task = progress.add_task("ingesting", total=None, current="")
-                report = batch.pipeline.ingest_paths(
+                report = pipeline.ingest_paths(
                     paths,
                     name,
                     prune=prune,
                     on_start=lambda total: progress.update(task, total=total),
                     on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
                 )
-        finally:
-            batch.close()
     except EnclaveError as exc:
         raise _fail(exc) from exc
 
@@ -143,20 +156,25 @@ def forget(
 ) -> None:
     """Remove every chunk and vector of these documents, and their ledger entries."""
     from ingest.components import build_pipeline, build_redactor
-    from ingest.lock import store_write_lock
-    from rag.components import load_embedder, open_store
+    from ingest.lock import embedded_store_owner, store_write_lock
+    from rag.components import load_embedder
+    from rag.store import ChromaStore, open_chroma_client
 
     settings = _settings()
     name = collection or settings.default_collection
     try:
-        pipeline = build_pipeline(
-            settings,
-            redactor=build_redactor(settings),
-            embedder=load_embedder(settings),
-            store=open_store(settings),
-        )
-        with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
-            outcomes = pipeline.forget_paths(paths, name)
+        # Before the models load: a server that owns the embedded store stops this at once (exit 2).
+        with embedded_store_owner(settings), ExitStack() as opened:
+            # Forgetting reads no chunk text: the store needs no text lookup.
+            store = ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+            opened.callback(store.close)
+            pipeline = build_pipeline(
+                settings, redactor=build_redactor(settings), embedder=load_embedder(settings), store=store
+            )
+            opened.callback(pipeline.ledger.close)
+            opened.callback(pipeline.lexical.close)
+            with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+                outcomes = pipeline.forget_paths(paths, name)
     except EnclaveError as exc:
         raise _fail(exc) from exc
     if not outcomes:
@@ -255,24 +273,31 @@ def check(
     """
     from ingest.check import check_consistency, repair
     from ingest.ledger import Ledger
-    from ingest.lock import store_write_lock
-    from rag.components import open_store
+    from ingest.lock import embedded_store_owner, store_write_lock
     from rag.lexical import LexicalIndex
-    from rag.store import validate_collection_name
+    from rag.store import ChromaStore, open_chroma_client, validate_collection_name
 
     settings = _settings()
     try:
         if collection is not None:
             validate_collection_name(collection)
-        ledger, store = Ledger(settings.ledger_path), open_store(settings)
-        report = check_consistency(ledger, store, settings.lexical_path, collection)
-        repaired = None
-        if fix and not report.consistent:
-            with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
-                # Checked again under the lock: an ingest may have finished in between.
-                report = check_consistency(ledger, store, settings.lexical_path, collection)
-                repaired = repair(report, ledger, store, LexicalIndex(settings.lexical_path))
-            after = check_consistency(ledger, store, settings.lexical_path, collection)
+        # Only --repair writes; it owns the embedded store for the run, so a running server stops it (exit 2).
+        with embedded_store_owner(settings) if fix else nullcontext(), ExitStack() as opened:
+            ledger = Ledger(settings.ledger_path)
+            opened.callback(ledger.close)
+            # Checking reads ids, not chunk texts: the store needs no text lookup.
+            store = ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+            opened.callback(store.close)
+            report = check_consistency(ledger, store, settings.lexical_path, collection)
+            repaired = None
+            if fix and not report.consistent:
+                with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+                    # Checked again under the lock: an ingest may have finished in between.
+                    report = check_consistency(ledger, store, settings.lexical_path, collection)
+                    lexical = LexicalIndex(settings.lexical_path)
+                    opened.callback(lexical.close)
+                    repaired = repair(report, ledger, store, lexical)
+                after = check_consistency(ledger, store, settings.lexical_path, collection)
     except EnclaveError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -331,39 +356,38 @@ def search(
     collection: CollectionOption = None,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Results to return.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source path.")] = None,
-    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+    mode: Annotated[
+        SearchMode, typer.Option(help="hybrid: dense and lexical rankings fused; dense or lexical: one alone.")
+    ] = SearchMode.HYBRID,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """Search a collection: dense and lexical rankings fused, best first."""
+    """Search a collection: dense and lexical rankings fused (or one of them alone), best first."""
     from ingest.components import build_redactor
     from rag.answer import validate_text
     from rag.components import load_embedder, open_store
     from rag.lexical import LexicalIndex
-    from rag.retriever import HybridRetriever, SearchFilters
+    from rag.retriever import HybridRetriever, SearchFilters, require_collection
     from rag.store import validate_collection_name
 
     settings = _settings()
     name = collection or settings.default_collection
-    if mode not in ("hybrid", "dense", "lexical"):
-        console.print("[red]error:[/] --mode must be hybrid, dense or lexical")
-        raise typer.Exit(code=2)
     try:
         validate_collection_name(name)
+        store = open_store(settings)
+        # Before the models load (seconds): an unknown collection is an error in every mode.
+        require_collection(store, name)
         redacted = build_redactor(settings).redact(validate_text(query, "query", settings.max_question_chars)).text
         retriever = HybridRetriever(
             load_embedder(settings),
-            open_store(settings),
+            store,
             # One search: building the in-memory ranking of a large store would cost more than it saves.
             LexicalIndex(settings.lexical_path, in_memory_min_chunks=sys.maxsize),
             candidates=settings.retrieval_candidates,
         )
-        hits = retriever.search(
-            redacted,
-            name,
-            top_k or settings.top_k,
-            SearchFilters(source=source),
-            mode=mode,  # type: ignore[arg-type]
-        )
+        try:
+            hits = retriever.search(redacted, name, top_k or settings.top_k, SearchFilters(source=source), mode=mode)
+        finally:
+            retriever.close()
     except EnclaveError as exc:
         raise _fail(exc) from exc
     results = [
@@ -392,7 +416,12 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=20, help="Sources in the prompt.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """Answer a question from a collection, citing its sources as [1], [2]..."""
+    """Answer a question from a collection: the quoted evidence first, then an answer checked against it.
+
+    Quote-first (ENCLAVE_ANSWER_MODE): the sentences of the sources that answer the question are quoted
+    verbatim with their source and page; a short written answer follows only if every value it states is in
+    those quotes, in the same place. Otherwise the quotes stand alone, marked "not checked" with the reason.
+    """
     settings = _settings()
     try:
         answers, _ = _answer_services(settings)
@@ -404,10 +433,15 @@ def ask(
 
         out.print_json(json.dumps(asdict(answer), ensure_ascii=False))
         return
-    out.print(answer.answer, highlight=False)
+    for quote in answer.evidence:
+        where = quote.location or f"page {quote.page}"
+        out.print(f'[{quote.n}] "{quote.text}" ({quote.source}, {where})', highlight=False)
+    check = "checked against the sources" if answer.verified else f"not checked: {answer.reason or 'no answer'}"
+    out.print(f"{answer.answer}  ({check})" if answer.evidence else answer.answer, highlight=False)
     for citation in answer.citations:
         mark = "*" if citation.cited else " "
-        out.print(f"{mark}[{citation.n}] {citation.source}, page {citation.page}", highlight=False)
+        where = citation.location or f"page {citation.page}"
+        out.print(f"{mark}[{citation.n}] {citation.source}, {where}", highlight=False)
 
 
 def _jsonl_texts() -> Iterator[str]:
@@ -466,6 +500,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: ENCLAVE_PORT, 8000).")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI schema at /schema/openapi.json). Loads every model before listening."""
+
     import uvicorn
 
     from api.app import create_app
@@ -481,7 +516,13 @@ def serve(
         logging.getLogger("enclave").warning(
             "the egress guard is OFF (ENCLAVE_EGRESS_GUARD=off): outbound connections are not refused"
         )
-    if not is_loopback_host(bind_host) and not KeyStore(settings.keys_path).has_active_keys():
+    # Said at start for the operator; the running server also refuses every request (401) whenever no key is
+    # active while it listens beyond loopback, however the keys went (revoked, file deleted or emptied).
+    try:
+        exposed = not is_loopback_host(bind_host) and not KeyStore(settings.keys_path).has_active_keys()
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    if exposed:
         console.print(
             f"[bold red]refusing to start:[/] binding to {bind_host} would expose Enclave beyond this machine, and "
             "no API key is configured, so anyone who can reach it could read every collection. Create a key "
@@ -491,6 +532,8 @@ def serve(
     try:
         with console.status("Loading models..."):
             services = Services.load(settings)
+        # Before warming up: a data dir whose embedded store another process writes is refused in one line.
+        services.own_store()
         with console.status("Warming up the models..."):
             services.warm_up()
     except EnclaveError as exc:
@@ -499,7 +542,7 @@ def serve(
     # Keep-alive longer than clients' pools keep idle connections (httpx 5 s, nginx 60 s): with uvicorn's
     # default of 5 s a client may reuse a connection the server is closing, and its request fails.
     uvicorn.run(
-        create_app(services),
+        create_app(services, bind_host=bind_host),
         host=bind_host,
         port=bind_port,
         log_level="warning",
@@ -536,7 +579,9 @@ def chroma_gateway(
 
 
 keys_app = typer.Typer(help="API keys: create, list, revoke. Only salted hashes are stored.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail: verify its hash chain, show its records.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit trail: verify its keyed MAC chain, rotate its key, show its records.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 
@@ -569,7 +614,10 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON o
     from api.keys import KeyStore
 
     settings = _settings()
-    keys = KeyStore(settings.keys_path).keys()
+    try:
+        keys = KeyStore(settings.keys_path).keys()
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
     if as_json:
         rows = [
             {
@@ -605,20 +653,53 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The id shown by 'enc
     console.print(f"revoked key {key.id} at {key.revoked_at}")
 
 
-@audit_app.command("verify")
+# Help texts of one line per paragraph: Typer keeps a docstring's line breaks as they are.
+_AUDIT_VERIFY_HELP = (
+    "Check the audit trail's chain of keyed MACs (HMAC-SHA256); exit 1 on any problem found.\n\n"
+    "What it proves: no record was changed, removed, inserted or reordered, and the end of the log was not cut "
+    "off, by anyone without the key, which lives in the audit key file (ENCLAVE_AUDIT_KEY_PATH, by default "
+    "audit.key in the data dir; keep it where those who can write the log cannot read it).\n\n"
+    "What it cannot prove: anything against someone who can read the key file (they can rewrite the log and "
+    "sign it again), nor that the whole log and its head file were not deleted, or both put back as an older "
+    "copy. Records from before the trail had a key are reported as unkeyed: their plain hashes prove nothing."
+)
+_AUDIT_ROTATE_HELP = (
+    "Sign the audit trail with a new key from now on; print its id.\n\n"
+    "The older keys stay in the key file, by id, so the records they signed still verify. Rotate when a copy "
+    "of the key file may have leaked (a backup, a former operator): whoever holds only an old key cannot "
+    "rewrite the records signed before the rotation, nor cut the log back to them, without it showing. A "
+    "running server signs with the new key from its next record."
+)
+
+
+@audit_app.command("verify", help=_AUDIT_VERIFY_HELP)
 def audit_verify() -> None:
-    """Check the hash chain: exit 1 if a record was changed, removed, inserted or reordered."""
+    """Check the audit trail's keyed MAC chain (what it proves and cannot: ``_AUDIT_VERIFY_HELP``)."""
     from api.audit import AuditLog
 
     settings = _settings()
-    log = AuditLog(settings.audit_path)
+    log = AuditLog(settings.audit_path, settings.audit_key_path)
     problems = log.verify()
     count = sum(1 for _ in log.records())
     if problems:
         for problem in problems:
-            console.print(f"[red]{problem}[/]")
+            console.print(f"[red]{escape(problem)}[/]", highlight=False)
         raise typer.Exit(code=1)
-    console.print(f"audit trail intact: {count} records")
+    console.print(f"audit trail intact: {count} records, MACs checked with {log.key_path}", highlight=False)
+
+
+@audit_app.command("rotate-key", help=_AUDIT_ROTATE_HELP)
+def audit_rotate_key() -> None:
+    """Sign the audit trail with a new key from now on (see ``_AUDIT_ROTATE_HELP``)."""
+    from api.audit import AuditLog
+
+    settings = _settings()
+    log = AuditLog(settings.audit_path, settings.audit_key_path)
+    try:
+        key_id = log.rotate_key()
+    except EnclaveError as exc:
+        raise _fail(exc) from exc
+    console.print(f"the audit trail is signed with key {key_id} from now on ({log.key_path})", highlight=False)
 
 
 @audit_app.command("show")
@@ -637,14 +718,15 @@ def audit_show(
     except InvalidInputError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
-    for record in AuditLog(settings.audit_path).records(start):
+    for record in AuditLog(settings.audit_path, settings.audit_key_path).records(start):
         if as_json:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             question = f" {record['question']!r}" if record.get("question") else ""
+            # .get: records of the trail's own events (a key rotation) have no status.
             out.print(
-                f"{record['time']} {record['key_id']} {record['method']} {record['route']} {record['status']} "
-                f"{record.get('collection', '-')}{question}",
+                f"{record['time']} {record.get('key_id', '-')} {record.get('method', '-')} {record.get('route', '-')} "
+                f"{record.get('status', '-')} {record.get('collection', '-')}{question}",
                 highlight=False,
             )
 
@@ -755,11 +837,7 @@ def eval_retrieval(
     from rag.store import validate_collection_name
 
     settings = _settings()
-    if data_dir is not None and data_dir.resolve() == settings.data_dir.resolve():
-        console.print(
-            "[bold red]error:[/] --data-dir must not be ENCLAVE_DATA_DIR: the evaluation keeps off your store"
-        )
-        raise typer.Exit(code=2)
+    _refuse_the_users_store(settings, data_dir)
     with ExitStack() as stack:
         where = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="enclave-eval-")))
         # Local vectors too: a configured Chroma server is the user's store as well.
@@ -812,6 +890,94 @@ def eval_retrieval(
     out.print(table)
     for corpus_id, reason in summary["failed"].items():
         out.print(f"[yellow]not ingested:[/] {corpus_id}: {reason}", highlight=False)
+
+
+@eval_app.command("answers")
+def eval_answers(
+    dataset: Annotated[
+        Path,
+        typer.Option("--dataset", exists=True, dir_okay=False, help="JSON Lines of question, answer, context, title."),
+    ],
+    withhold_every: Annotated[
+        int, typer.Option("--withhold-every", min=0, help="Withhold every Nth context (0: none).")
+    ] = 5,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", file_okay=False, help="Keep the evaluation's store here (default: a temporary one)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+) -> None:
+    """Ask every question of a SQuAD-style set and score the answers (see rag/answer_eval.py).
+
+    Each distinct context is ingested as one document through the real pipeline, redaction on, into a data
+    dir of the evaluation's own (never ENCLAVE_DATA_DIR's store); every Nth is withheld, and its questions
+    should get "the documents do not say". Reports the gold passage in the top 3 citations, evidence and
+    answer containing the gold answer, answers stating a wrong value, "do not say" on withheld contexts, and
+    seconds per question.
+    """
+    import tempfile
+    from contextlib import ExitStack
+
+    from api.services import Services
+    from ingest.lock import store_write_lock
+    from rag.answer_eval import evaluate_answers, load_qa
+
+    settings = _settings()
+    _refuse_the_users_store(settings, data_dir)
+    with ExitStack() as stack:
+        where = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="enclave-eval-")))
+        where.mkdir(parents=True, exist_ok=True)
+        eval_settings = settings.model_copy(
+            update={"data_dir": where, "chroma_url": None, "chroma_token": None, "default_collection": "qa"}
+        )
+        try:
+            rows = load_qa(dataset)
+            with console.status("Loading models..."):
+                services = Services.load(eval_settings)
+            lock = store_write_lock(eval_settings.lock_path, eval_settings.lock_timeout_seconds)
+            with lock, _progress() as progress:
+                task = progress.add_task("asking", total=len(rows), current="")
+                report = evaluate_answers(
+                    rows,
+                    ingester=services.pipeline,
+                    answerer=services.answers,
+                    collection="qa",
+                    withhold_every=withhold_every,
+                    on_question=lambda: progress.advance(task),
+                )
+        except EnclaveError as exc:
+            raise _fail(exc) from exc
+    summary = report.to_json()
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    table = Table(
+        title=f"Answers to {report.questions} questions ({report.answerable} answerable, {report.withheld} withheld)"
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in (
+        ("gold passage in the top 3 citations", f"{report.gold_in_top3:.2f}"),
+        ("evidence contains the gold answer", f"{report.evidence_has_gold:.2f}"),
+        ("answer contains the gold answer", f"{report.answer_has_gold:.2f}"),
+        ("written answer checked", f"{report.verified:.2f}"),
+        ("answers stating a wrong value", f"{report.wrong_value_rate:.1%}"),
+        ('"do not say" on withheld contexts', f"{report.do_not_say_on_withheld:.2f}"),
+        ("seconds per question, mean / p95", f"{report.seconds_mean:.2f} / {report.seconds_p95:.2f}"),
+    ):
+        table.add_row(name, value)
+    out.print(table)
+
+
+def _refuse_the_users_store(settings: Settings, data_dir: Path | None) -> None:
+    """An evaluation ingests into a data dir of its own: never the one ENCLAVE_DATA_DIR names (exit 2)."""
+    if data_dir is not None and data_dir.resolve() == settings.data_dir.resolve():
+        console.print(
+            "[bold red]error:[/] --data-dir must not be ENCLAVE_DATA_DIR: the evaluation keeps off your store"
+        )
+        raise typer.Exit(code=2)
 
 
 def main() -> None:

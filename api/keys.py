@@ -7,6 +7,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from rag.errors import InvalidInputError, NotFoundError
+from rag.errors import ConfigurationError, InvalidInputError, NotFoundError
 
 ROLES: dict[str, frozenset[str]] = {
     "reader": frozenset({"read"}),
@@ -49,12 +50,39 @@ class ApiKey:
 
 @dataclass
 class _Cache:
-    mtime_ns: int = -1
+    # Modification time, size and inode together: a file rewritten twice within the clock's tick, or
+    # replaced, is still seen to have changed.
+    version: tuple[int, int, int] = (-1, -1, -1)
     keys: dict[str, ApiKey] = field(default_factory=dict)
 
 
 def _digest(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically, in a file only its owner may read from the first byte on.
+
+    The temporary file is created with mode 0600 (``O_EXCL``: never one left behind or planted, and
+    ``O_NOFOLLOW``: never through a link), then set to exactly 0600 and checked, since the umask can only
+    take bits away while an inherited default ACL could add some. Callers hold the file's lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)  # one left by a writer that crashed: it is recreated below
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            if stat.S_IMODE(os.fstat(handle.fileno()).st_mode) != 0o600:
+                raise ConfigurationError(f"cannot make {temporary} readable by its owner only")
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class KeyStore:
@@ -70,22 +98,33 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, ApiKey]:
+        """The keys as the file holds them now: none when it is missing or empty.
+
+        A file that is there but unreadable is an error, never "no keys": it must not turn a server
+        into one without authentication.
+        """
         try:
-            mtime = self.path.stat().st_mtime_ns
+            status = self.path.stat()
         except FileNotFoundError:
             return {}
+        version = (status.st_mtime_ns, status.st_size, status.st_ino)
         with self._lock:
-            if mtime != self._cache.mtime_ns:
-                records = json.loads(self.path.read_text("utf-8"))
-                self._cache = _Cache(mtime, {r["id"]: ApiKey(**r) for r in records})
+            if version != self._cache.version:
+                try:
+                    text = self.path.read_text("utf-8")
+                    records = json.loads(text) if text.strip() else []
+                    keys = {r["id"]: ApiKey(**r) for r in records}
+                except FileNotFoundError:
+                    return {}
+                except (OSError, ValueError, TypeError, KeyError) as exc:
+                    raise ConfigurationError(
+                        "the API keys file cannot be read", cause=f"{self.path}: {type(exc).__name__}: {exc}"
+                    ) from exc
+                self._cache = _Cache(version, keys)
             return self._cache.keys
 
     def _save(self, keys: dict[str, ApiKey]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps([asdict(k) for k in keys.values()], indent=2), "utf-8")
-        os.chmod(temporary, 0o600)
-        temporary.replace(self.path)
+        write_private(self.path, json.dumps([asdict(k) for k in keys.values()], indent=2).encode())
 
     def keys(self) -> list[ApiKey]:
         return sorted(self._load().values(), key=lambda key: key.created_at)

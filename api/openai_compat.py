@@ -1,6 +1,7 @@
 """``POST /v1/chat/completions`` in OpenAI's format, answered by the same RAG pipeline.
 
-The last user message is the question; client system prompts are ignored (the instructions that keep
+The last user message is the question, its content a string or a list of text parts (joined); other parts
+(images, audio, files) are refused with 400. Client system prompts are ignored (the instructions that keep
 answers grounded are ours). Citations travel in an ``enclave`` extension field.
 """
 
@@ -22,28 +23,71 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from api.routes import collection_of, note_answer
-from api.schemas import ChatCompletionRequest
+from api.schemas import ChatCompletionRequest, ChatMessage
 from api.security import RequestContext
 from api.services import Services, iterate_in_thread
-from rag.answer import Answer
+from rag.answer import Answer, AnswerState, Quotes
 from rag.errors import EnclaveError, InvalidInputError
+from rag.evidence import Evidence
 
 MODEL_NAME = "enclave-rag"
 
 
 def _question(data: ChatCompletionRequest) -> str:
-    for message in reversed(data.messages):
-        if message.role == "user" and message.content and message.content.strip():
-            return message.content
+    # Every message is read, not only the question: a part Enclave cannot read is refused wherever it is, rather
+    # than an answer given as if the client had not sent it.
+    texts = [(message.role, message_content(message)) for message in data.messages]
+    for role, text in reversed(texts):
+        if role == "user" and text.strip():
+            return text
     raise InvalidInputError("no user message with text content")
+
+
+def message_content(message: ChatMessage) -> str:
+    """A message's text: its content, or its text parts joined by line breaks; InvalidInputError for any other
+    part (an image, audio, a file), which Enclave cannot answer from."""
+    if message.content is None or isinstance(message.content, str):
+        return message.content or ""
+    texts = []
+    for part in message.content:
+        if part.type != "text":
+            raise InvalidInputError(
+                f"message content parts of type {part.type[:40]!r} are not supported: Enclave answers from text, "
+                "send parts of type 'text' only"
+            )
+        if part.text is None:
+            raise InvalidInputError("a message content part of type 'text' has no 'text'")
+        texts.append(part.text)
+    return "\n".join(texts)
 
 
 def _extension(answer: Answer) -> dict[str, Any]:
     return {
         "answered": answer.answered,
+        "verified": answer.verified,
+        "state": str(answer.state),
+        "reason": answer.reason,
+        "evidence": [asdict(quote) for quote in answer.evidence],
         "citations": [asdict(citation) for citation in answer.citations],
         "timings": answer.timings,
     }
+
+
+def quotes_text(evidence: list[Evidence]) -> str:
+    """The evidence as the message text leads with it: one quoted line per sentence, with its source."""
+    if not evidence:
+        return ""
+    lines = [
+        f'> "{quote.text}" [{quote.n}] ({quote.source}, {quote.location or f"page {quote.page}"})' for quote in evidence
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def message_text(answer: Answer) -> str:
+    """The evidence, then the checked answer; when no written answer passed the check, the quotes alone."""
+    if answer.state is AnswerState.QUOTES_ONLY:
+        return quotes_text(answer.evidence) + f"(not checked against the sources: {answer.reason})"
+    return quotes_text(answer.evidence) + answer.answer
 
 
 @post(
@@ -78,7 +122,7 @@ async def chat_completions(
             "created": created,
             "model": MODEL_NAME,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": answer.answer}, "finish_reason": "stop"}
+                {"index": 0, "message": {"role": "assistant", "content": message_text(answer)}, "finish_reason": "stop"}
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
@@ -110,7 +154,11 @@ async def _chunks(
             async for item in iterate_in_thread(lambda: services.answers.ask_stream(question, collection)):
                 if isinstance(item, Answer):
                     note_answer(context, item)
+                    if item.state is AnswerState.QUOTES_ONLY:
+                        yield chunk({"content": f"(not checked against the sources: {item.reason})"})
                     yield chunk({}, "stop", enclave=_extension(item))
+                elif isinstance(item, Quotes):
+                    yield chunk({"content": quotes_text(item.evidence)})
                 else:
                     yield chunk({"content": item})
     except EnclaveError as exc:

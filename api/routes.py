@@ -31,6 +31,7 @@ from api.schemas import (
     DocumentItem,
     DocumentList,
     DocumentResult,
+    EvidenceItem,
     SearchRequest,
     SearchResponse,
     SearchResultItem,
@@ -41,8 +42,10 @@ from api.schemas import (
 from api.security import RequestContext
 from api.services import Services, iterate_in_thread
 from ingest.lock import store_write_lock
-from rag.answer import Answer
-from rag.errors import DocumentNotFoundError, EnclaveError, InvalidInputError, PayloadTooLargeError
+from ingest.pipeline import document_id_for
+from rag.answer import Answer, Quotes
+from rag.errors import ConflictError, DocumentNotFoundError, EnclaveError, InvalidInputError, PayloadTooLargeError
+from rag.evidence import Evidence
 from rag.retriever import SearchFilters
 from rag.store import validate_collection_name
 
@@ -62,10 +65,31 @@ def filters_of(data: Any) -> SearchFilters:
     return SearchFilters(source=data.source, page_min=data.page_min, page_max=data.page_max)
 
 
+def evidence_items(evidence: list[Evidence]) -> list[EvidenceItem]:
+    return [
+        EvidenceItem(
+            n=e.n,
+            text=e.text,
+            source=e.source,
+            page=e.page,
+            location=e.location,
+            chunk_id=e.chunk_id,
+            start=e.start,
+            end=e.end,
+            score=e.score,
+        )
+        for e in evidence
+    ]
+
+
 def answer_body(answer: Answer) -> AskResponse:
     return AskResponse(
         answer=answer.answer,
         answered=answer.answered,
+        verified=answer.verified,
+        state=str(answer.state),
+        reason=answer.reason,
+        evidence=evidence_items(answer.evidence),
         question=answer.question,
         citations=[asdict(citation) for citation in answer.citations],  # type: ignore[misc]
         citation_method=answer.citation_method,
@@ -93,10 +117,11 @@ class SearchController(Controller):
         services: NamedDependency[Services],
         context: NamedDependency[RequestContext],
     ) -> SearchResponse:
-        """Hybrid (dense + BM25) search; the query is redacted first. Never waits behind generation."""
+        """Hybrid (dense + BM25), dense or lexical search; the query is redacted first. Never waits behind
+        generation."""
         collection = collection_of(services, data.collection)
         context.require("read", collection)
-        found = services.answers.search(data.query, collection, data.top_k, filters_of(data))
+        found = services.answers.search(data.query, collection, data.top_k, filters_of(data), data.mode)
         context.audit.update(question=found.query, chunk_ids=[hit.chunk_id for hit in found.hits])
         return SearchResponse(
             query=found.query,
@@ -121,7 +146,7 @@ class SearchController(Controller):
             200: ResponseSpec(
                 data_container=AskResponse,
                 description="The answer, or with stream=true "
-                "Server-Sent Events: 'token' events then one 'answer' event.",
+                "Server-Sent Events: one 'evidence' event, 'token' events, then one 'answer' event.",
             )
         },
     )
@@ -154,13 +179,16 @@ def note_answer(context: RequestContext, answer: Answer) -> None:
         chunk_ids=[citation.chunk_id for citation in answer.citations],
         guard=answer.guard,
         answered=answer.answered,
+        verified=answer.verified,
+        state=str(answer.state),
     )
 
 
 async def _answer_events(
     services: Services, context: RequestContext, data: AskRequest, collection: str, filters: SearchFilters
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """``token`` events carrying text as it passes the output guard, then one ``answer`` event."""
+    """One ``evidence`` event (the quotes), ``token`` events carrying the answer's text as it passes the checks,
+    then one ``answer`` event."""
     try:
         async with services.queue.admit():
             async for item in iterate_in_thread(
@@ -170,6 +198,9 @@ async def _answer_events(
                     note_answer(context, item)
                     body = answer_body(item).model_dump()
                     yield ServerSentEventMessage(event="answer", data=json.dumps(body, ensure_ascii=False))
+                elif isinstance(item, Quotes):
+                    quotes = [e.model_dump() for e in evidence_items(item.evidence)]
+                    yield ServerSentEventMessage(event="evidence", data=json.dumps(quotes, ensure_ascii=False))
                 else:
                     yield ServerSentEventMessage(event="token", data=json.dumps({"text": item}, ensure_ascii=False))
     except EnclaveError as exc:
@@ -285,10 +316,16 @@ class DocumentController(Controller):
         services: NamedDependency[Services],
         context: NamedDependency[RequestContext],
         collection: FromQuery[str | None] = None,
+        replace: Annotated[
+            bool, QueryParameter(description="Replace documents of the same names; without it they are a 409.")
+        ] = False,
     ) -> UploadResponse:
-        """Upload files (multipart, any field name) through the ingestion pipeline."""
+        """Upload files (multipart, any field name) through the ingestion pipeline.
+
+        A file named like a document already in the collection is refused (409) unless ``replace=true``."""
         name = collection_of(services, collection)
         context.require("write", name)
+        context.audit["replace"] = replace
         limit = services.settings.max_upload_bytes
         # The form is read here rather than declared as a typed body: Litestar's typed multipart
         # extractor answers an empty multipart body with a 500 (found by fuzzing).
@@ -304,9 +341,18 @@ class DocumentController(Controller):
             uploads.append((safe_upload_name(upload.filename), content))
         if not uploads:
             raise InvalidInputError("no file in the upload")
-        results = await anyio.to_thread.run_sync(lambda: _ingest_uploads(services, name, uploads))
+        try:
+            results = await anyio.to_thread.run_sync(lambda: _ingest_uploads(services, name, uploads, replace))
+        except UploadConflictError as exc:
+            context.audit.update(
+                documents=[{"source": s, "document_id": d, "status": "conflict"} for s, d in exc.documents]
+            )
+            raise
         context.audit.update(
-            documents=[{"document_id": r.document_id, "status": r.status, "chunks": r.chunks} for r in results]
+            documents=[
+                {"source": r.source, "document_id": r.document_id, "status": r.status, "chunks": r.chunks}
+                for r in results
+            ]
         )
         if all(result.status == "failed" for result in results):
             reasons = "; ".join(f"{r.source}: {r.reason}" for r in results)
@@ -388,12 +434,50 @@ class UnsupportedUpload(EnclaveError):
     title = "Unsupported document"
 
 
-def _ingest_uploads(services: Services, collection: str, uploads: list[tuple[str, bytes]]) -> list[DocumentResult]:
+class UploadConflictError(ConflictError):
+    """Files of an upload named like documents of the collection (or like each other): nothing was ingested."""
+
+    def __init__(self, detail: str, documents: list[tuple[str, str]]) -> None:
+        super().__init__(detail)
+        self.documents = documents  # (source, document id)
+
+
+UPLOAD_ROOT = "upload:"
+
+
+def _ingest_uploads(
+    services: Services, collection: str, uploads: list[tuple[str, bytes]], replace: bool = False
+) -> list[DocumentResult]:
+    """Ingest every file of an upload, or none: an upload's name is its document's identity in the collection."""
+    named = [(source, document_id_for(UPLOAD_ROOT, source)) for source, _ in uploads]
+    sources = [source for source, _ in named]
+    twice = sorted({(source, document_id) for source, document_id in named if sources.count(source) > 1})
+    if twice:
+        names = ", ".join(source for source, _ in twice)
+        raise UploadConflictError(f"more than one file named {names} in one upload", twice)
     results = []
     with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
+        # Checked under the writer's lock, so that two uploads of one name cannot both pass it. A failed
+        # upload left nothing in the store: trying again replaces no one's document.
+        taken = [
+            (source, document_id)
+            for source, document_id in named
+            if (entry := services.ledger.get(collection, document_id)) is not None and entry.status != "failed"
+        ]
+        if taken and not replace:
+            names = ", ".join(source for source, _ in taken)
+            raise UploadConflictError(
+                f"{names}: a document of this name is already in collection {collection!r}; "
+                "upload with replace=true to replace it",
+                taken,
+            )
         for source, content in uploads:
             outcome = services.pipeline.ingest_bytes(
-                content, collection=collection, root="upload:", source=source, path=f"upload:{collection}/{source}"
+                content,
+                collection=collection,
+                root=UPLOAD_ROOT,
+                source=source,
+                path=f"{UPLOAD_ROOT}{collection}/{source}",
             )
             results.append(
                 DocumentResult(

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.retriever import SearchMode
+
 MAX_PAGE_NUMBER = 10**9
 
 
@@ -24,7 +26,10 @@ class SearchRequest(Filters):
     query: str = Field(min_length=1, description="Redacted before it is embedded, searched or logged.")
     collection: str | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
-    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    mode: SearchMode = Field(
+        default=SearchMode.HYBRID,
+        description="hybrid: dense and lexical (BM25) rankings fused; dense or lexical: that ranking alone.",
+    )
 
 
 class SearchResultItem(BaseModel):
@@ -56,11 +61,31 @@ class CitationItem(BaseModel):
     similarity: float
     text: str
     cited: bool
+    location: str | None = Field(default=None, description="Where in the file, when a page number does not say.")
+
+
+class EvidenceItem(BaseModel):
+    n: int = Field(description="The number of its source among the citations.")
+    text: str = Field(description="The sentence, verbatim from the (redacted) source.")
+    source: str
+    page: int
+    location: str | None = None
+    chunk_id: str
+    start: int = Field(description="Start of the sentence in the chunk's text (the citation's text).")
+    end: int
+    score: float
 
 
 class AskResponse(BaseModel):
     answer: str
     answered: bool = Field(description="False when the documents do not say.")
+    verified: bool = Field(description="The written answer passed the check against the quoted evidence.")
+    state: str = Field(
+        description="verified, quotes-only (no written answer passed the check), unverified (free generation "
+        "that failed the check), not-in-documents or sources-disagree."
+    )
+    reason: str | None = Field(default=None, description="Why the answer is not verified.")
+    evidence: list[EvidenceItem] = Field(description="The quoted sentences that answer the question, best first.")
     question: str = Field(description="The question as redacted, searched and prompted.")
     citations: list[CitationItem] = Field(description="The sources the prompt held, in prompt order.")
     citation_method: str
@@ -132,9 +157,21 @@ class CollectionList(BaseModel):
     collections: list[CollectionItem]
 
 
+class ChatContentPart(BaseModel):
+    """One part of a multi-part message, as OpenAI's clients send them. Text parts are joined into the message's
+    text; a part of any other type (image_url, input_audio, file...) is refused with 400."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | None = None
+    content: str | list[ChatContentPart] | None = Field(
+        default=None, description="The text, or a list of parts of which only text parts are accepted."
+    )
 
 
 class ChatCompletionRequest(BaseModel):

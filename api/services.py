@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from api.audit import AuditLog
 from api.keys import KeyStore
 from ingest.components import build_pipeline, build_redactor
 from ingest.ledger import Ledger
+from ingest.lock import EmbeddedStoreOwner
 from ingest.pipeline import IngestionPipeline
 from rag.answer import AnswerService
-from rag.components import load_embedder, load_generator, open_store
+from rag.components import build_answers, load_embedder, load_generator, open_store
 from rag.errors import OverloadedError
 from rag.generator import Generator
 from rag.lexical import LexicalIndex
@@ -30,7 +31,11 @@ T = TypeVar("T")
 
 
 class SerializedRedactor:
-    """Presidio and spaCy are not documented as thread-safe: one redaction at a time per process."""
+    """Presidio and spaCy are not documented as thread-safe: one redaction at a time per redactor.
+
+    The server has two, each behind its own lock: one for uploads, one for questions, tickets and answers
+    (``Services.query_redactor``), so that a search never waits behind a long upload's redaction.
+    """
 
     def __init__(self, inner: Redactor) -> None:
         self._inner = inner
@@ -92,17 +97,29 @@ class GenerationQueue:
 
 
 async def iterate_in_thread(make_iterator: Callable[[], Iterator[T]]) -> AsyncIterator[T]:
-    """Run a blocking iterator in a worker thread and yield its items on the event loop."""
+    """Run a blocking iterator in a worker thread and yield its items on the event loop.
+
+    When the consumer stops early (a client gone mid-stream, an error), the worker stops at the next item and
+    closes the iterator at once, so whatever it holds (the language model's lock) is released then, not when
+    the iterator would have run to its end or been garbage-collected.
+    """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    stop = threading.Event()
 
     def run() -> None:
+        iterator = make_iterator()
         try:
-            for item in make_iterator():
+            for item in iterator:
+                if stop.is_set():
+                    break
                 loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
         except BaseException as exc:  # handed to the consumer, which re-raises it
             loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
         finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
             loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
 
     worker = loop.run_in_executor(None, run)
@@ -116,13 +133,47 @@ async def iterate_in_thread(make_iterator: Callable[[], Iterator[T]]) -> AsyncIt
             else:
                 break
     finally:
+        stop.set()
         await worker
+
+
+class SharedResources:
+    """What ``Services.load`` opened, closed once, by the last of the ``Services`` sharing it to be closed.
+
+    Copies made with ``dataclasses.replace`` (another key store, other settings) share the original's
+    connections, pools and store, and so this: closing a copy leaves them open for the others.
+    """
+
+    def __init__(self, owner: EmbeddedStoreOwner, closers: Sequence[Callable[[], None]]) -> None:
+        self.owner = owner
+        self._closers = list(closers)
+        self._lock = threading.Lock()
+        self._users = 0
+        self.closed = False
+
+    def join(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users > 0 or self.closed:
+                return
+            self.closed = True
+        # Each is closed even if one before fails; the owner lock goes last, once the store is closed, before
+        # another process may open the store.
+        with ExitStack() as closing:
+            closing.callback(self.owner.release)
+            for close in reversed(self._closers):
+                closing.callback(close)
 
 
 @dataclass
 class Services:
     settings: Settings
-    redactor: Redactor
+    redactor: Redactor  # ingestion's (uploads)
+    query_redactor: Redactor  # questions, tickets and the answers' output guard
     embedder: Embedder
     store: ChromaStore
     lexical: LexicalIndex
@@ -134,6 +185,12 @@ class Services:
     queue: GenerationQueue
     keys: KeyStore
     audit: AuditLog
+    retriever: HybridRetriever
+    resources: SharedResources = field(repr=False, compare=False)
+    _closed: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.resources.join()
 
     @classmethod
     def load(
@@ -141,39 +198,49 @@ class Services:
         settings: Settings,
         *,
         redactor: Redactor | None = None,
+        query_redactor: Redactor | None = None,
         embedder: Any = None,
         generator: Generator | None = None,
     ) -> Services:
-        """Load every model and open the store; already-loaded models may be passed in (tests)."""
-        redactor = SerializedRedactor(redactor or build_redactor(settings))
+        """Load every model and open the store; already-loaded models may be passed in (tests).
+
+        Uploads and queries get a redactor each, each behind its own lock. A single injected ``redactor``
+        (without ``query_redactor``) serves both behind one lock: it is not known to be thread-safe.
+        """
+        if redactor is None:
+            ingest_redactor = SerializedRedactor(build_redactor(settings))
+            # A second set of spaCy pipelines, 213 MiB more resident memory with the defaults (measured): Presidio's
+            # engines and spaCy's pipelines are not documented thread-safe, so the two cannot share them.
+            queries = SerializedRedactor(query_redactor or build_redactor(settings))
+        else:
+            ingest_redactor = SerializedRedactor(redactor)
+            queries = SerializedRedactor(query_redactor) if query_redactor is not None else ingest_redactor
         embedder = embedder or load_embedder(settings)
         generator = generator or load_generator(settings)
-        store = open_store(settings)
         lexical = LexicalIndex(settings.lexical_path, in_memory_min_chunks=settings.lexical_in_memory_min_chunks)
+        store = open_store(settings)
         ledger = Ledger(settings.ledger_path)
         pipeline = build_pipeline(
-            settings, redactor=redactor, embedder=embedder, store=store, lexical=lexical, ledger=ledger
+            settings, redactor=ingest_redactor, embedder=embedder, store=store, lexical=lexical, ledger=ledger
         )
         retriever = HybridRetriever(embedder, store, lexical, candidates=settings.retrieval_candidates)
-        answers = AnswerService(
-            redactor=redactor,
-            retriever=retriever,
-            generator=generator,
-            top_k=settings.top_k,
-            min_similarity=settings.min_similarity,
-            max_tokens=settings.llm_max_tokens,
-            max_question_chars=settings.max_question_chars,
-        )
+        answers = build_answers(settings, redactor=queries, retriever=retriever, embedder=embedder, generator=generator)
         tickets = TicketService(
-            redactor=redactor,
+            redactor=queries,
             embedder=embedder,
             generator=generator,
             model_weight=settings.classify_model_weight,
             max_text_chars=settings.max_ticket_chars,
         )
+        resources = SharedResources(
+            EmbeddedStoreOwner(settings),
+            # Injected models are the caller's: only what is opened here is closed.
+            [retriever.close, ledger.close, lexical.close, store.close],
+        )
         return cls(
             settings=settings,
-            redactor=redactor,
+            redactor=ingest_redactor,
+            query_redactor=queries,
             embedder=embedder,
             store=store,
             lexical=lexical,
@@ -184,15 +251,33 @@ class Services:
             generator=generator,
             queue=GenerationQueue(settings.generation_queue_size),
             keys=KeyStore(settings.keys_path),
-            audit=AuditLog(settings.audit_path),
+            audit=AuditLog(settings.audit_path, settings.audit_key_path),
+            retriever=retriever,
+            resources=resources,
         )
+
+    def own_store(self) -> None:
+        """Hold the embedded store's owner lock (ingest/lock.py) until closed: what a server does from its start,
+        so that `enclave ingest`, `forget` and `check --repair` cannot write the store under it. Nothing with a
+        Chroma server. StoreBusyError when another process owns it past ENCLAVE_LOCK_TIMEOUT_SECONDS."""
+        if not self.resources.closed:
+            self.resources.owner.acquire()
+
+    def close(self) -> None:
+        """Close what ``load`` opened (the retriever's threads, the ledger, the lexical index, the store) and let
+        the owner lock go, once every copy of these services is closed; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self.resources.leave()
 
     def warm_up(self) -> None:
         """Run each model once before the first request, which would otherwise pay for it: the first
         spaCy and embedder calls are slow, a large store's in-memory lexical ranking is built, and the fixed
         start of each prompt is evaluated once and kept (the answer prompt's last, so that it is the one
         left in the model's context)."""
-        self.redactor.redact("Warming up: a first question from Jane Doe about the leave policy.")
+        for redactor in dict.fromkeys([self.redactor, self.query_redactor]):
+            redactor.redact("Warming up: a first question from Jane Doe about the leave policy.")
         self.embedder.embed(["Warming up: a first question about the leave policy."])
         self.lexical.prepare()
         self.generator.prepare([*self.tickets.prompt_prefixes(), *self.answers.prompt_prefixes()])

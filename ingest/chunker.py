@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.protocols import TokenCounter
-
-# A blank line, or a line break before a list item, heading or table row, ends a unit. Other single
-# line breaks are how PDFs and hard-wrapped text break lines inside sentences.
-_LINE_BREAK = re.compile(r"\n\s*\n\s*|\n(?=[ \t]*(?:[-*•|#]|\d{1,3}(?:\.\d{1,3})*[.)]?\s))")
+from rag.sentences import SentenceSplitter
 
 
 @dataclass(frozen=True)
@@ -21,30 +17,6 @@ class TextChunk:
     end: int
     text: str
     token_count: int
-
-
-class SentenceSplitter:
-    """Sentence spans from spaCy's rule-based sentencizer, also cut at paragraphs, list items and headings."""
-
-    def __init__(self) -> None:
-        import spacy
-
-        self._nlp = spacy.blank("xx")
-        self._nlp.add_pipe("sentencizer")
-        self._nlp.max_length = 10_000_000
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        for sentence in self._nlp(text).sents:
-            start = sentence.start_char
-            for piece in _LINE_BREAK.split(text[start : sentence.end_char]):
-                piece_start = text.index(piece, start) if piece else start
-                start = piece_start + len(piece)
-                stripped = piece.strip()
-                if stripped:
-                    lead = piece_start + (len(piece) - len(piece.lstrip()))
-                    spans.append((lead, lead + len(stripped)))
-        return spans
 
 
 class Chunker:

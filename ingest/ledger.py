@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -62,8 +63,17 @@ class LedgerEntry(LedgerRecord):
 
 
 class Ledger:
+    """The ledger's SQLite database, safe to share between threads.
+
+    The server's request threads read it while its upload path writes and vacuums it. One connection serves
+    them all, so every use of it holds ``_lock``: transactions belong to a connection, not to a thread, and
+    two threads' ``BEGIN``s, a read between another's statements or a ``VACUUM`` beside an open cursor fail.
+    """
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._closed = False
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -73,23 +83,31 @@ class Ledger:
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        """Close the connection, once any use of it in another thread is over; closing twice is harmless."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Every row of a query, read while holding the lock (a cursor left open would hold up a VACUUM)."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def get(self, collection: str, document_id: str) -> LedgerEntry | None:
-        row = self._db.execute(
-            "SELECT * FROM documents WHERE collection = ? AND document_id = ?", (collection, document_id)
-        ).fetchone()
-        return _entry(row) if row else None
+        rows = self._rows("SELECT * FROM documents WHERE collection = ? AND document_id = ?", (collection, document_id))
+        return _entry(rows[0]) if rows else None
 
     def entries(
         self, collection: str | None = None, root: str | None = None, status: str | None = None
@@ -100,13 +118,13 @@ class Ledger:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._db.execute(f"SELECT * FROM documents {where} ORDER BY collection, source", params)
+        rows = self._rows(f"SELECT * FROM documents {where} ORDER BY collection, source", params)
         return [_entry(row) for row in rows]
 
     def entries_under(self, collection: str, path: str) -> list[LedgerEntry]:
         """Entries whose file is ``path`` or lies below the folder ``path``."""
         prefix = path.rstrip("/") + "/"
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT * FROM documents WHERE collection = ? AND (path = ? OR substr(path, 1, ?) = ?)",
             (collection, path, len(prefix), prefix),
         )
@@ -129,9 +147,10 @@ class Ledger:
 
     def compact(self) -> None:
         """Fold the write-ahead log into the database and rebuild it, leaving no stale pages."""
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.execute("VACUUM")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _entry(row: sqlite3.Row) -> LedgerEntry:

@@ -34,6 +34,7 @@ from ingest.preparation import (
     PreparedGroup,
     RedactionJob,
     chunk_id_for,
+    log_group_failure,
     placeholder_counts,
     timed,
     unexpected_reason,
@@ -363,7 +364,9 @@ class IngestionPipeline:
             if len(group) == 1:
                 group[0].failure = _unexpected(exc, group[0].source)
                 return
-            # One document broke the group's redaction: redo them one by one so that only that one fails.
+            # One document broke the group's redaction: redo them one by one so that only that one fails. The
+            # retry would hide what went wrong (each document may then redact fine), so the error is logged first.
+            log_group_failure("redaction", [item.source for item in group], exc)
             for item in group:
                 self._take_prepared([item], RedactionJob([item.work()], self._preparer.redact), report)
             return

@@ -46,6 +46,17 @@ def unexpected_reason(exc: Exception, source: str) -> str:
     return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
 
 
+def log_group_failure(stage: str, sources: Sequence[str], exc: BaseException) -> None:
+    """Log the error that broke a group's ``stage``, naming its documents, before they are retried one by one."""
+    logger.warning(
+        "%s of a group of %d documents failed; retrying them one by one: %s",
+        stage,
+        len(sources),
+        ", ".join(sources),
+        exc_info=exc,
+    )
+
+
 @dataclass(frozen=True)
 class DocumentWork:
     """What preparing one loaded document needs: who it is, and its pages (number, text)."""
@@ -123,8 +134,11 @@ class GroupPreparer:
         try:
             with timed(seconds, "embed"):
                 vectors = self._embedder.embed([chunk.text for _, document in ready for chunk in document.chunks])
-        except Exception:
-            for work, document in ready:  # one document broke the batch: only that one fails
+        except Exception as exc:
+            # One document broke the batch: only that one fails. The retry would hide what went wrong (each
+            # document may then embed fine), so the group's error is logged first.
+            log_group_failure("embedding", [work.source for work, _ in ready], exc)
+            for work, document in ready:
                 self._embed_one(work, document, seconds)
         else:
             offset = 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rag.answer import AnswerService
 from rag.embedder import SentenceTransformerEmbedder
+from rag.evidence import EvidenceSelector, EvidenceWeights
 from rag.generator import Generator, LlamaGenerator
 from rag.lexical import LexicalIndex
 from rag.models import (
@@ -13,6 +15,8 @@ from rag.models import (
     llm_file,
 )
 from rag.openai_generator import OpenAICompatibleGenerator
+from rag.protocols import Embedder, Redactor
+from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
 
@@ -44,8 +48,11 @@ def load_embedder(settings: Settings, threads: int | None = None) -> SentenceTra
 
 
 def open_store(settings: Settings) -> ChromaStore:
+    """The vector store; it reads chunk texts on a connection of its own to the lexical index (so that a search's
+    texts do not wait behind an upload's writes), which it closes with itself."""
     client = open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token)
-    return ChromaStore(client, texts=LexicalIndex(settings.lexical_path).texts)
+    texts = LexicalIndex(settings.lexical_path)
+    return ChromaStore(client, texts=texts.texts, closers=[texts.close])
 
 
 def load_generator(settings: Settings) -> Generator:
@@ -67,4 +74,27 @@ def load_generator(settings: Settings) -> Generator:
         n_threads=settings.llm_threads,
         temperature=settings.llm_temperature,
         use_chat_template=use_chat,
+    )
+
+
+def build_answers(
+    settings: Settings, *, redactor: Redactor, retriever: HybridRetriever, embedder: Embedder, generator: Generator
+) -> AnswerService:
+    """The answer service the settings describe, on already-loaded models."""
+    evidence = EvidenceSelector(
+        embedder,
+        generator=generator,
+        weights=EvidenceWeights(model=settings.evidence_model_weight),
+        min_score=settings.evidence_min_score,
+    )
+    return AnswerService(
+        redactor=redactor,
+        retriever=retriever,
+        generator=generator,
+        evidence=evidence,
+        mode=settings.answer_mode,
+        top_k=settings.top_k,
+        min_similarity=settings.min_similarity,
+        max_tokens=settings.llm_max_tokens,
+        max_question_chars=settings.max_question_chars,
     )

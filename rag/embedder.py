@@ -4,6 +4,7 @@ or OpenVINO (the fp32 graph, in bfloat16 where the CPU computes it natively)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,8 @@ class _Encoder(Protocol):
     dimension: int
     max_seq_length: int
     tokenizer: Any
+    # Held around every call into ``tokenizer``, the encoder's own included (see SentenceTransformerEmbedder).
+    tokenizer_lock: threading.Lock
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]: ...
 
@@ -32,6 +35,13 @@ class SentenceTransformerEmbedder:
     ONNX Runtime instead of torch, with ``openvino_model`` (its fp32 export, or its int8 QDQ export with
     ``quantized``) from OpenVINO; tokenizer, truncation, pooling and normalization stay the model's own.
     ``threads`` bounds the threads of ONNX Runtime and OpenVINO (default: one per core).
+
+    Safe to share between threads: the server embeds queries on request threads while its upload path chunks
+    (``token_spans``) and embeds. Hugging Face's fast tokenizer is not: each call sets its truncation (on to
+    embed, off to measure chunks) on the one Rust object, so concurrent calls raise "Already borrowed" or
+    tokenize with the other call's truncation (chunks cut short, queries past the model's length). Every
+    call into it holds the encoder's ``tokenizer_lock``; inference runs outside it, except torch's, which
+    tokenizes inside ``encode``.
     """
 
     def __init__(
@@ -66,7 +76,8 @@ class SentenceTransformerEmbedder:
     def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         if not texts:
             return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        with self._encoder.tokenizer_lock:
+            encoded = self._tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return [[(int(a), int(b)) for a, b in offsets] for offsets in encoded["offset_mapping"]]
 
 
@@ -79,6 +90,7 @@ class _TorchEncoder:
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.max_seq_length = int(self._model.max_seq_length or 256)
         self.tokenizer = self._model.tokenizer
+        self.tokenizer_lock = threading.Lock()
         # Every call runs on this one thread. torch keeps a team of OpenMP threads for each thread it
         # computed on, for as long as that thread lives, and the OpenMP runtime stops spinning at barriers
         # while it manages more threads than there are cores: calls from the server's many request threads
@@ -88,15 +100,19 @@ class _TorchEncoder:
         self._torch_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-torch")
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        vectors = self._torch_thread.submit(
-            self._model.encode,
-            texts,
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).result()
+        vectors = self._torch_thread.submit(self._encode_holding_tokenizer, texts).result()
         return np.asarray(vectors, dtype=np.float32)
+
+    def _encode_holding_tokenizer(self, texts: list[str]) -> Any:
+        # sentence-transformers tokenizes inside encode(), batch by batch: the whole call holds the lock.
+        with self.tokenizer_lock:
+            return self._model.encode(
+                texts,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
 
 
 class _ExportedEncoder:
@@ -112,6 +128,7 @@ class _ExportedEncoder:
         config = _read_json(folder / "sentence_bert_config.json")
         self._lower_case = bool(config.get("do_lower_case", False))
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self.tokenizer_lock = threading.Lock()
         self.max_seq_length = int(config.get("max_seq_length") or min(self.tokenizer.model_max_length, 512))
         self._batch_size = batch_size
         if self.tokenizer.pad_token_id is None:
@@ -127,7 +144,8 @@ class _ExportedEncoder:
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         if self._lower_case:
             texts = [text.lower() for text in texts]
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length, verbose=False)
+        with self.tokenizer_lock:
+            encoded = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length, verbose=False)
         # Longest first by tokens, so that a batch pads to the same length: sorted by characters, as
         # sentence-transformers does, chunks cut at a token bound padded ~15% more tokens than they held. The text
         # breaks ties so that a vector does not depend on the order of the inputs.
@@ -136,9 +154,10 @@ class _ExportedEncoder:
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), self._batch_size):
             batch = order[start : start + self._batch_size]
-            padded = self.tokenizer.pad(
-                {name: [rows[i] for i in batch] for name, rows in encoded.items()}, return_tensors="np"
-            )
+            with self.tokenizer_lock:
+                padded = self.tokenizer.pad(
+                    {name: [rows[i] for i in batch] for name, rows in encoded.items()}, return_tensors="np"
+                )
             feeds = {name: np.asarray(padded[name], dtype=np.int64) for name in self._inputs}
             result[batch] = _pool(self._hidden(feeds), feeds["attention_mask"], self._pooling)
         norms = np.linalg.norm(result, axis=1, keepdims=True)

@@ -43,6 +43,13 @@ class NotFoundError(EnclaveError):
     title = "Not found"
 
 
+class ConflictError(EnclaveError):
+    """The request would replace or clash with something that exists, and did not ask to."""
+
+    status = 409
+    title = "Conflict"
+
+
 class CollectionNotFoundError(NotFoundError):
     title = "Unknown collection"
 

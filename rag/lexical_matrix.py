@@ -34,16 +34,25 @@ class _Fold(dict[int, str]):
     def __init__(self) -> None:
         super().__init__((code, chr(code).lower() if chr(code).isalnum() else " ") for code in range(128))
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = '{FTS_TOKENIZER}')")
-        self._db.execute("CREATE VIRTUAL TABLE probe_terms USING fts5vocab(probe, 'instance')")
+        # Opened on the first non-ASCII character, not when the module is imported: importing must not open
+        # a database, and ASCII-only text never needs one.
+        self._db: sqlite3.Connection | None = None
+
+    def _probe(self) -> sqlite3.Connection:
+        if self._db is None:
+            db = sqlite3.connect(":memory:", check_same_thread=False)
+            db.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = '{FTS_TOKENIZER}')")
+            db.execute("CREATE VIRTUAL TABLE probe_terms USING fts5vocab(probe, 'instance')")
+            self._db = db
+        return self._db
 
     def __missing__(self, code: int) -> str:
         with self._lock:
+            db = self._probe()
             try:
-                self._db.execute("DELETE FROM probe")
-                self._db.execute("INSERT INTO probe (rowid, text) VALUES (1, ?)", (f"x{chr(code)}x",))
-                terms = [term for (term,) in self._db.execute("SELECT term FROM probe_terms ORDER BY offset")]
+                db.execute("DELETE FROM probe")
+                db.execute("INSERT INTO probe (rowid, text) VALUES (1, ?)", (f"x{chr(code)}x",))
+                terms = [term for (term,) in db.execute("SELECT term FROM probe_terms ORDER BY offset")]
             except (sqlite3.Error, UnicodeEncodeError):  # a lone surrogate, which no stored text can hold
                 terms = []
         folded = terms[0][1:-1] if len(terms) == 1 else " "

@@ -31,7 +31,7 @@ from rag.retriever import SearchFilters, SearchMode
 from rag.types import SearchHit
 
 # The two rankings alone, then fused: what fusion adds is read off the last row.
-MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")
+MODES: tuple[SearchMode, ...] = (SearchMode.DENSE, SearchMode.LEXICAL, SearchMode.HYBRID)
 DEPTH = 100
 CUTOFFS = (10, 100)
 # Documents of the corpus are labelled with this root, so that their ids never meet a real folder's.
@@ -88,7 +88,7 @@ class Searcher(Protocol):
         collection: str,
         top_k: int = 5,
         filters: SearchFilters | None = None,
-        mode: SearchMode = "hybrid",
+        mode: SearchMode = SearchMode.HYBRID,
     ) -> list[SearchHit]: ...
 
 

@@ -5,16 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
-from rag.errors import InvalidInputError
+from rag.errors import CollectionNotFoundError, InvalidInputError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, VectorStore
 from rag.types import SearchHit
 
-SearchMode = Literal["hybrid", "dense", "lexical"]
+
+class SearchMode(StrEnum):
+    """Which rankings a search uses: both fused by reciprocal rank, or one alone."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+def search_mode(value: str) -> SearchMode:
+    """The mode named ``value``; InvalidInputError naming the valid ones otherwise."""
+    try:
+        return SearchMode(value)
+    except ValueError:
+        valid = ", ".join(mode.value for mode in SearchMode)
+        raise InvalidInputError(f"unknown search mode {value!r}: use one of {valid}") from None
+
+
+def require_collection(store: VectorStore, collection: str) -> None:
+    """Raise CollectionNotFoundError unless the store holds ``collection``."""
+    if collection not in store.collections():
+        raise CollectionNotFoundError(f"no collection named {collection!r}")
 
 
 @dataclass(frozen=True)
@@ -71,16 +93,25 @@ class HybridRetriever:
         # the query is embedded first, alone.
         self._lexical_during_embedding = getattr(embedder, "backend", "torch") != "torch"
 
+    def close(self) -> None:
+        """Stop the lexical threads. Queued lexical searches are dropped: nobody waits for them once we close."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def search(
         self,
         query: str,
         collection: str,
         top_k: int = 5,
         filters: SearchFilters | None = None,
-        mode: SearchMode = "hybrid",
+        mode: SearchMode | str = SearchMode.HYBRID,
     ) -> list[SearchHit]:
+        mode = search_mode(mode)
         filters = filters or SearchFilters()
         depth = max(self._candidates, top_k)
+        if mode is SearchMode.LEXICAL:
+            # The lexical index has no notion of collections (an unknown one has no rows), so it would answer an
+            # empty ranking where the dense side raises: the store decides what exists, for every mode.
+            require_collection(self._store, collection)
 
         def lexical_search() -> list[SearchHit]:
             return self._lexical.search(
@@ -89,19 +120,17 @@ class HybridRetriever:
 
         # The lexical ranking runs while Chroma searches (both release the GIL, neither is long), and while
         # the query is embedded unless the embedder is torch's (see __init__).
-        wants_lexical = mode in ("hybrid", "lexical")
+        wants_lexical = mode in (SearchMode.HYBRID, SearchMode.LEXICAL)
         pending = self._pool.submit(lexical_search) if wants_lexical and self._lexical_during_embedding else None
         try:
             vector = self._embedder.embed([query])[0]
             if wants_lexical and pending is None:
                 pending = self._pool.submit(lexical_search)
             dense: list[SearchHit] = []
-            if mode in ("hybrid", "dense"):
+            if mode is not SearchMode.LEXICAL:
                 dense = self._store.query(collection, vector, depth, where=filters.chroma_where())
-                if mode == "dense":
+                if mode is SearchMode.DENSE:
                     return [_with_similarity(hit, hit.score) for hit in dense[:top_k]]
-            else:
-                self._store.count(collection)  # raises for an unknown collection, as dense search would
         except BaseException:
             if pending is not None:
                 pending.cancel()
@@ -110,7 +139,7 @@ class HybridRetriever:
         lexical = pending.result()
         fused = (
             [(hit, hit.score) for hit in lexical]
-            if mode == "lexical"
+            if mode is SearchMode.LEXICAL
             else reciprocal_rank_fusion([dense, lexical], self._rrf_k)
         )[:top_k]
         similarity = {hit.chunk_id: hit.score for hit in dense}

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
+from rag.errors import ConfigurationError
 from rag.lexical import DEFAULT_IN_MEMORY_MIN_CHUNKS
+from rag.types import AnswerMode
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
@@ -120,6 +124,24 @@ class Settings(BaseSettings):
     min_similarity: float = Field(
         default=0.3, ge=-1.0, le=1.0, description="Below this cosine similarity no source is relevant enough."
     )
+    answer_mode: AnswerMode = Field(
+        default=AnswerMode.QUOTE_FIRST,
+        description="quote-first: answers lead with verbatim evidence, and a written answer is shown only once "
+        "checked against it; generate: the model answers freely from the sources (for a larger model).",
+    )
+    evidence_min_score: float = Field(
+        default=0.54,
+        ge=0.0,
+        le=2.0,
+        description="Below this score no sentence is evidence, and the answer is that the documents do not say "
+        "(chosen on the answer evaluation's tuning half; docs/benchmarks.md).",
+    )
+    evidence_model_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the language model's own choice among the best evidence sentences (0: not asked).",
+    )
     retrieval_candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
     lexical_in_memory_min_chunks: int = Field(
         default=DEFAULT_IN_MEMORY_MIN_CHUNKS,
@@ -168,6 +190,11 @@ class Settings(BaseSettings):
     )
 
     rate_limit_per_minute: int = Field(default=120, ge=0, description="Requests per minute per API key; 0: off.")
+    audit_key_path: Path | None = Field(
+        default=None,
+        description="Key of the audit trail's MACs (default: audit.key in the data dir); best kept where "
+        "whoever can write the log cannot read it.",
+    )
 
     # Loader limits.
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
@@ -232,7 +259,39 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings once at the edge (CLI or server start) and make the data dir exist."""
-    settings = Settings(**overrides)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Read settings once at the edge (CLI or server start) and make the data dir exist.
+
+    A value that is not valid is a ConfigurationError whose one-line message names each ``ENCLAVE_*`` variable
+    at fault and what is wrong with it, never the value itself (it may be a token).
+    """
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid configuration: {validation_summary(exc)}") from exc
+    except SettingsError as exc:  # a structured variable (a list, a mapping) that is not JSON
+        raise ConfigurationError(f"invalid configuration: {_one_line(str(exc))}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"invalid configuration: ENCLAVE_CONFIG is not valid TOML: {exc}") from exc
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"invalid configuration: ENCLAVE_DATA_DIR {str(settings.data_dir)!r} cannot be created: {exc.strerror}"
+        ) from exc
     return settings
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """``ENCLAVE_TOP_K: Input should be a valid integer, ...; ENCLAVE_PORT: ...``: pydantic's message without
+    the rejected input, which its own rendering repeats."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        location = error["loc"]
+        name = f"{prefix}{location[0]}".upper() if location else "the configuration"
+        problems.append(f"{name}: {_one_line(error['msg'])}")
+    return "; ".join(problems)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

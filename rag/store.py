@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 import numpy as np
 import numpy.typing as npt
 
-from rag.errors import CollectionNotFoundError, InvalidInputError, StoreError
+from rag.errors import CollectionNotFoundError, EnclaveError, InvalidInputError, StoreError
 from rag.types import Chunk, SearchHit
 
 # Enclave's collections live under a prefix so a shared Chroma server can hold other data beside them.
@@ -73,10 +74,33 @@ class ChromaStore:
     the lexical index (``texts`` looks it up), where erasure is under our control.
     """
 
-    def __init__(self, client: Any, texts: TextLookup | None = None) -> None:
+    def __init__(
+        self, client: Any, texts: TextLookup | None = None, closers: Sequence[Callable[[], None]] = ()
+    ) -> None:
         self._client = client
         self._texts = texts
+        self._closers = list(closers)  # what the text lookup holds open, when this store owns it
         self._collections: dict[str, Any] = {}
+
+    @contextmanager
+    def _chroma_errors(self, action: str, collection: str) -> Iterator[None]:
+        """Turn what Chroma raises during ``action`` into StoreError, its message kept as the cause.
+
+        chromadb has no common base for its failures: its own ChromaError subclasses, ValueError and
+        RuntimeError from the embedded engine, httpx's errors when a server does not answer. Our own errors
+        pass through. The collection's handle is dropped, so that the next call looks the collection up again
+        (another client may have deleted and created it anew).
+        """
+        try:
+            yield
+        except EnclaveError:
+            raise
+        except Exception as exc:
+            self._collections.pop(collection, None)
+            raise StoreError(
+                f"the vector store failed to {action} (collection {collection!r})",
+                cause=f"{type(exc).__name__}: {exc}",
+            ) from exc
 
     def _with_texts(self, collection: str, hits: list[SearchHit]) -> list[SearchHit]:
         if self._texts is None or not hits:
@@ -110,11 +134,12 @@ class ChromaStore:
         target = self._collection(collection, create=True)
         for start in range(0, len(chunks), _BATCH):
             part = chunks[start : start + _BATCH]
-            target.upsert(
-                ids=[chunk.chunk_id for chunk in part],
-                embeddings=embeddings[start : start + _BATCH].tolist(),
-                metadatas=[chunk_metadata(chunk) for chunk in part],
-            )
+            with self._chroma_errors("write chunks", collection):
+                target.upsert(
+                    ids=[chunk.chunk_id for chunk in part],
+                    embeddings=embeddings[start : start + _BATCH].tolist(),
+                    metadatas=[chunk_metadata(chunk) for chunk in part],
+                )
 
     def delete_document(self, collection: str, document_id: str) -> int:
         return self.delete_documents(collection, [document_id])
@@ -125,12 +150,13 @@ class ChromaStore:
             return 0
         target = self._collection(collection, create=False)
         ids: list[str] = []
-        for start in range(0, len(document_ids), _BATCH):
-            part = list(document_ids[start : start + _BATCH])
-            where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
-            ids.extend(target.get(where=where, include=[])["ids"])
-        for start in range(0, len(ids), _BATCH):
-            target.delete(ids=ids[start : start + _BATCH])
+        with self._chroma_errors("delete chunks", collection):
+            for start in range(0, len(document_ids), _BATCH):
+                part = list(document_ids[start : start + _BATCH])
+                where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
+                ids.extend(target.get(where=where, include=[])["ids"])
+            for start in range(0, len(ids), _BATCH):
+                target.delete(ids=ids[start : start + _BATCH])
         return len(ids)
 
     def query(
@@ -141,12 +167,13 @@ class ChromaStore:
         where: Mapping[str, Any] | None = None,
     ) -> list[SearchHit]:
         target = self._collection(collection, create=False)
-        result = target.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-            n_results=top_k,
-            where=dict(where) if where else None,
-            include=["metadatas", "distances"],
-        )
+        with self._chroma_errors("search", collection):
+            result = target.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+                n_results=top_k,
+                where=dict(where) if where else None,
+                include=["metadatas", "distances"],
+            )
         hits = [
             hit_from_record(chunk_id, metadata, 1.0 - float(distance))
             for chunk_id, metadata, distance in zip(
@@ -158,7 +185,9 @@ class ChromaStore:
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
         if not chunk_ids:
             return {}
-        result = self._collection(collection, create=False).get(ids=list(chunk_ids), include=["embeddings"])
+        target = self._collection(collection, create=False)
+        with self._chroma_errors("read vectors", collection):
+            result = target.get(ids=list(chunk_ids), include=["embeddings"])
         return {
             chunk_id: np.asarray(vector, dtype=np.float32)
             for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True)
@@ -170,12 +199,13 @@ class ChromaStore:
         hits: list[SearchHit] = []
         offset = 0
         while True:
-            page = target.get(
-                where=dict(where) if where else None,
-                include=["metadatas"],
-                limit=_BATCH,
-                offset=offset,
-            )
+            with self._chroma_errors("read chunks", collection):
+                page = target.get(
+                    where=dict(where) if where else None,
+                    include=["metadatas"],
+                    limit=_BATCH,
+                    offset=offset,
+                )
             hits.extend(
                 hit_from_record(chunk_id, metadata, 0.0)
                 for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True)
@@ -187,7 +217,9 @@ class ChromaStore:
     def count(self, collection: str) -> int:
         if collection not in self.collections():
             return 0
-        return int(self._collection(collection, create=False).count())
+        target = self._collection(collection, create=False)
+        with self._chroma_errors("count chunks", collection):
+            return int(target.count())
 
     def collections(self) -> list[str]:
         try:
@@ -204,7 +236,8 @@ class ChromaStore:
         ids: list[str] = []
         offset = 0
         while True:
-            page = target.get(where=where, include=[], limit=_BATCH, offset=offset)
+            with self._chroma_errors("list chunks", collection):
+                page = target.get(where=where, include=[], limit=_BATCH, offset=offset)
             ids.extend(page["ids"])
             if len(page["ids"]) < _BATCH:
                 return ids
@@ -215,6 +248,16 @@ class ChromaStore:
             self._client.heartbeat()
         except Exception as exc:
             raise StoreError("the vector store is not reachable", cause=str(exc)) from exc
+
+    def close(self) -> None:
+        """Let the Chroma client go. Clients of one embedded path in a process share one Chroma instance, which
+        stops (its SQLite connections and index files closed) when the last of them is closed; closing twice is
+        harmless. The text lookup is closed too when the store was given its ``closers``."""
+        self._collections.clear()
+        self._client.close()
+        for close in self._closers:
+            close()
+        self._closers.clear()
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:

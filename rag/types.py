@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class AnswerMode(StrEnum):
+    """How answers are written: from quoted evidence and checked (the default), or freely from the sources."""
+
+    QUOTE_FIRST = "quote-first"
+    GENERATE = "generate"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
 # with pip's cache bypassed, and later installs reuse it.
 set -euo pipefail
 python="${1:?usage: install_llama_cpp.sh PYTHON}"
-spec="${LLAMA_CPP_SPEC:-llama-cpp-python>=0.3}"
+spec="${LLAMA_CPP_SPEC:-llama-cpp-python==0.3.36}"
 cache_root="${ENCLAVE_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/enclave/llama-cpp-wheels}"
 abi="$("$python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')"
 key="$(printf '%s|%s|%s' "${CMAKE_ARGS:-}" "$abi" "$spec" | sha256sum | cut -c1-16)"

@@ -96,7 +96,8 @@ def test_ask_when_the_documents_do_not_say(client: Any) -> None:
     body = client.post("/v1/ask", json={"question": "What is the recipe for a chocolate souffle?"}).json()
     assert body["answered"] is False
     assert body["answer"] == "The documents do not say."
-    assert body["citations"] == []
+    assert body["state"] == "not-in-documents" and body["evidence"] == []
+    assert not any(citation["cited"] for citation in body["citations"])  # what was searched, none of it cited
     assert "completion_tokens" not in body["timings"]  # the model was not called
 
 

@@ -31,6 +31,9 @@ class _Store:
     def count(self, collection: str) -> int:
         return 1
 
+    def collections(self) -> list[str]:
+        return ["docs"]
+
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, Any]:
         return {chunk_id: np.ones(2, dtype=np.float32) / np.sqrt(2) for chunk_id in chunk_ids}
 

@@ -187,16 +187,50 @@ async function loadCollections() {
 
 // ---- ask -----------------------------------------------------------------------------------------------
 
-function citationCard(citation) {
+function where(item) {
+  return item.location || `page ${item.page}`;
+}
+
+// The chunk's text with the quoted spans marked: text nodes and <mark> elements only, never HTML.
+function highlighted(text, spans) {
+  const nodes = [];
+  let at = 0;
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    if (span.start < at || span.end > text.length) continue;
+    nodes.push(document.createTextNode(text.slice(at, span.start)));
+    nodes.push(element("mark", { className: "quoted", text: text.slice(span.start, span.end) }));
+    at = span.end;
+  }
+  nodes.push(document.createTextNode(text.slice(at)));
+  return nodes;
+}
+
+function evidenceItem(quote) {
+  const item = element("li", {}, [
+    element("q", { text: quote.text }),
+    element("span", { className: "where", text: `[${quote.n}] ${quote.source}, ${where(quote)}` }),
+  ]);
+  item.dataset.source = quote.source;
+  item.dataset.chunkId = quote.chunk_id;
+  return item;
+}
+
+function showEvidence(evidence) {
+  $("evidence").replaceChildren(...evidence.map(evidenceItem));
+  $("evidence-heading").hidden = !evidence.length;
+}
+
+function citationCard(citation, evidence = []) {
+  const quoted = evidence.filter((quote) => quote.chunk_id === citation.chunk_id);
   const summary = element("summary", {}, [
     element("span", { className: "n", text: `[${citation.n}]` }),
     element("span", { className: "source", text: citation.source }),
-    element("span", { className: "page", text: `page ${citation.page}` }),
+    element("span", { className: "page", text: where(citation) }),
     element("span", { className: "score", text: `similarity ${citation.similarity.toFixed(2)}` }),
     element("span", { className: "score", text: `rank score ${citation.score.toFixed(4)}` }),
     citation.cited ? element("span", { className: "badge", text: "cited" }) : null,
   ]);
-  const passage = element("blockquote", { className: "passage", text: citation.text });
+  const passage = element("blockquote", { className: "passage" }, highlighted(citation.text, quoted));
   const card = element("li", { className: citation.cited ? "card cited" : "card" }, [
     element("details", {}, [summary, passage]),
   ]);
@@ -207,10 +241,18 @@ function citationCard(citation) {
 
 function showAnswer(body) {
   const answer = $("answer");
-  $("answer-text").textContent = body.answered ? body.answer : "";
-  $("answer-text").hidden = !body.answered;
+  const quotesOnly = body.state === "quotes-only";
+  showEvidence(body.evidence || []);
+  $("answer-text").textContent = body.answered && !quotesOnly ? body.answer : "";
+  $("answer-text").hidden = !body.answered || quotesOnly;
   $("answer-nosay").hidden = body.answered;
-  $("citations").replaceChildren(...body.citations.map(citationCard));
+  const check = $("answer-check");
+  check.hidden = !body.answered;
+  check.dataset.verified = String(body.verified);
+  check.textContent = body.verified
+    ? "Checked against the sources."
+    : `Not checked: ${body.reason || "no written answer"}.${quotesOnly ? " The quotes above stand alone." : ""}`;
+  $("citations").replaceChildren(...body.citations.map((citation) => citationCard(citation, body.evidence || [])));
   $("citations-heading").hidden = !body.citations.length;
   const seconds = body.timings.total_seconds;
   const guard = Object.entries(body.guard || {}).map(([type, count]) => `${type} ${count}`);
@@ -221,6 +263,8 @@ function showAnswer(body) {
   ].join(" ");
   answer.dataset.state = "done";
   answer.dataset.answered = String(body.answered);
+  answer.dataset.verified = String(body.verified);
+  answer.dataset.answerState = body.state;
 }
 
 async function ask(question, collection) {
@@ -232,7 +276,9 @@ async function ask(question, collection) {
   $("answer-text").hidden = false;
   $("answer-text").textContent = "";
   $("answer-nosay").hidden = true;
+  $("answer-check").hidden = true;
   $("answer-meta").textContent = "";
+  showEvidence([]);
   $("citations").replaceChildren();
   $("citations-heading").hidden = true;
   $("ask-status").textContent = "Searching the documents…";
@@ -256,7 +302,10 @@ async function ask(question, collection) {
     let tokens = 0;
     for await (const event of serverSentEvents(response)) {
       const body = JSON.parse(event.data);
-      if (event.event === "token") {
+      if (event.event === "evidence") {
+        showEvidence(body);
+        $("ask-status").textContent = "Evidence found; checking an answer…";
+      } else if (event.event === "token") {
         tokens += 1;
         answer.dataset.tokens = String(tokens);
         $("answer-text").textContent += body.text;
@@ -370,7 +419,8 @@ function uploadFile(file, collection) {
   $("upload-results").prepend(item);
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/v1/documents?collection=${encodeURIComponent(collection)}`);
+    const replace = $("upload-replace").checked ? "&replace=true" : "";
+    xhr.open("POST", `/v1/documents?collection=${encodeURIComponent(collection)}${replace}`);
     if (apiKey) xhr.setRequestHeader("Authorization", `Bearer ${apiKey}`);
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) progress.value = Math.round((100 * event.loaded) / event.total);
