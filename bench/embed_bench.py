@@ -5,7 +5,7 @@ alternating rounds (ABC CBA...), so that other work on the machine weighs on all
 matters is each backend's ratio to torch within each round (its median), which holds under load where the
 absolute rates do not. CPU seconds of the process are reported beside wall seconds. Then the vectors' cosine
 agreement, and nDCG@10 / recall of both backends on the BEIR-layout sample set through
-``rag.retrieval_eval`` (real pipeline, redaction on). A section is appended to docs/benchmarks.md.
+``rag.retrieval_eval`` (real pipeline, redaction on). A section is appended to docs/benchmarks/history.md.
 
 Usage: python -m bench.embed_bench [--passages 200] [--rounds 3] [--seed 0] [--skip-quality] [--no-append]
 """

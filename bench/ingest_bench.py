@@ -3,7 +3,7 @@
 For each size, a corpus is generated into a temporary folder and ingested into a fresh temporary
 data dir, exactly as ``enclave ingest`` builds the pipeline. Each ingestion runs in a child process
 of its own, so that its peak RSS and model loading are measured alone. Figures are printed and,
-unless ``--no-append``, appended to docs/benchmarks.md.
+unless ``--no-append``, appended to docs/benchmarks/history.md.
 
 Usage: python -m bench.ingest_bench --pages 500 [--pages 1000 ...] [--naive] [--seed S] [--keep] [--no-append]
 """
@@ -36,7 +36,11 @@ from bench.corpus import CorpusStats, generate_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = REPO_ROOT / "sample_docs"
-BENCHMARKS_FILE = REPO_ROOT / "docs" / "benchmarks.md"
+# The dated log each run appends to; docs/benchmarks.md holds the current figures, kept by hand.
+BENCHMARKS_FILE = REPO_ROOT / "docs" / "benchmarks" / "history.md"
+# Each benchmark's one current plot: here (not versioned), and in docs/benchmarks/ with --update-docs.
+PLOTS_DIR = REPO_ROOT / "bench" / "out"
+DOCS_PLOTS_DIR = REPO_ROOT / "docs" / "benchmarks"
 STAGES = ("load", "redact", "chunk", "embed", "store")
 LIBRARIES = ("torch", "sentence-transformers", "chromadb", "presidio-analyzer", "spacy")
 BUSY_LOAD_AVERAGE = 1.5
@@ -55,11 +59,12 @@ RECORDED_SETTINGS = (
     "ingest_workers",
     "embed_threads",
 )
-BENCHMARKS_HEADER = """# Benchmarks
+BENCHMARKS_HEADER = """# Benchmarks: history
 
 Figures measured by the scripts in `bench/`, which append a dated section to this file on each run
-(newest last). Each section names the machine, the library versions and the exact command, so a
-figure can be reproduced and compared. Throughput excludes model loading, which is shown apart.
+(newest last); the current figures are in `../benchmarks.md`. Each section names the machine, the library
+versions and the exact command, so a figure can be reproduced and compared. Throughput excludes model
+loading, which is shown apart.
 """
 
 console = Console()
@@ -311,6 +316,7 @@ def plot_throughput(rows: Sequence[BenchRow], path: Path) -> bool:
     axis.grid(True, alpha=0.3)
     axis.legend()
     figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return True
@@ -538,6 +544,15 @@ def markdown_section(
     return "\n".join(lines) + "\n"
 
 
+def publish_plot(plot: Path, update_docs: bool) -> None:
+    """Say where the current plot is; with ``update_docs``, copy it over the one in docs/benchmarks/."""
+    console.print(f"plot: {plot.relative_to(REPO_ROOT)}")
+    if update_docs:
+        DOCS_PLOTS_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(plot, DOCS_PLOTS_DIR / plot.name)
+        console.print(f"copied to {(DOCS_PLOTS_DIR / plot.name).relative_to(REPO_ROOT)}")
+
+
 def append_section(path: Path, section: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else BENCHMARKS_HEADER
@@ -557,7 +572,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--naive", action="store_true", help="also run the naive pipeline on each generated corpus, for the ratio"
     )
-    parser.add_argument("--no-append", action="store_true", help=f"do not append to {BENCHMARKS_FILE.name}")
+    parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks/history.md")
+    parser.add_argument("--update-docs", action="store_true", help="also copy the plot into docs/benchmarks/")
     return parser.parse_args(argv)
 
 
@@ -572,11 +588,11 @@ def main(argv: Sequence[str] | None = None) -> list[BenchRow]:
     print_tables(rows)
     for line in naive_ratios(rows):
         console.print(line)
+    plot = PLOTS_DIR / "ingest-throughput.png"
+    if plot_throughput(rows, plot):
+        publish_plot(plot, args.update_docs)
     if not args.no_append:
-        plot: str | None = f"ingest-throughput-{datetime.now(UTC).strftime('%Y%m%d-%H%M')}.png"
-        if not plot_throughput(rows, BENCHMARKS_FILE.parent / str(plot)):
-            plot = None
-        section = markdown_section(machine, command, rows, args.seed, os.getloadavg(), plot)
+        section = markdown_section(machine, command, rows, args.seed, os.getloadavg(), None)
         append_section(BENCHMARKS_FILE, section)
         console.print(f"appended to {BENCHMARKS_FILE.relative_to(REPO_ROOT)}")
     return rows

@@ -45,12 +45,14 @@ from rich.table import Table
 from bench.corpus import generate_corpus
 from bench.ingest_bench import (
     BENCHMARKS_FILE,
+    PLOTS_DIR,
     REPO_ROOT,
     SAMPLE_DOCS,
     append_section,
     format_load,
     machine_info,
     markdown_table,
+    publish_plot,
 )
 
 console = Console()
@@ -285,6 +287,7 @@ def plot_concurrency(rows: Sequence[ConcurrencyRow], path: Path) -> None:
     axis.grid(True, alpha=0.3)
     axis.legend()
     figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
@@ -522,7 +525,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, default=34, help="questions asked for the generation figures")
     parser.add_argument("--port", type=int, default=8765, help="loopback port for the server")
     parser.add_argument("--clients", type=int, nargs="*", default=[], help="concurrency levels, e.g. 1 4 16")
-    parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks.md")
+    parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks/history.md")
+    parser.add_argument("--update-docs", action="store_true", help="also copy the plot into docs/benchmarks/")
     args = parser.parse_args(arguments)
     command = shlex.join(["python", "-m", "bench.query_bench", *arguments])
     machine = machine_info()
@@ -533,14 +537,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.questions:
         generation, memory, concurrency = measure_generation(args.questions, args.port, args.clients)
     print_tables(latency, generation)
-    plot = None
-    if concurrency and not args.no_append:
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-        plot = f"latency-vs-concurrency-{stamp}.png"
-        plot_concurrency(concurrency, BENCHMARKS_FILE.parent / plot)
+    if concurrency:
+        plot = PLOTS_DIR / "latency-vs-concurrency.png"
+        plot_concurrency(concurrency, plot)
+        publish_plot(plot, args.update_docs)
     if not args.no_append:
         section = markdown_section(
-            command, latency, base, args.queries, generation, memory, os.getloadavg(), machine, concurrency, plot
+            command, latency, base, args.queries, generation, memory, os.getloadavg(), machine, concurrency, None
         )
         append_section(BENCHMARKS_FILE, section)
         console.print(f"appended to {BENCHMARKS_FILE.relative_to(REPO_ROOT)}")

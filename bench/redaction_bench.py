@@ -2,9 +2,9 @@
 
 All arms run the same recognizers. "stock loop" is the loop a user writes over Presidio's analyzer: one
 page of one document at a time, spaCy called inside the analyzer with every component of its pipelines,
-thinc's stock matrix products (BLIS) and spaCy's Matcher for every attribute rule, and Presidio's own phone
-recognizer; it is the reference of the ratios. "per-document" is the same loop with Enclave's spaCy settings
-(the English parser left out, numpy's OpenBLAS for matrix products, attribute rules from tables), to show
+thinc's stock matrix products (BLIS), and Presidio's own phone recognizer; it is the reference of the
+ratios. "per-document" is the same loop with Enclave's spaCy settings (the English parser left out, numpy's
+OpenBLAS for matrix products), to show
 what those settings give alone. "batched" hands the whole set to ``redact_documents`` in one process (spaCy
 over every page in batches, ``nlp.pipe``, and the phone matcher that skips short digit runs); "pooled" does
 the same with the set shared over ``--processes`` processes (``PooledRedactor``). Rounds alternate
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="presidio-research JSON data set")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per corpus")
     parser.add_argument("--processes", type=int, default=2, help="processes of the pooled arm (itself included)")
-    parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks.md")
+    parser.add_argument("--no-append", action="store_true", help="do not append to docs/benchmarks/history.md")
     args = parser.parse_args(argv)
 
     machine = machine_info()
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
         redactor = build_redactor(settings)
         stock = build_redactor(
             settings.model_copy(
-                update={"spacy_exclude": {}, "spacy_matrix_library": "blis", "spacy_attribute_rules": "matcher"}
+                update={"spacy_exclude": {}, "spacy_matrix_library": "blis"}
             )
         )
     pooled = PooledRedactor(redactor, settings, args.processes)

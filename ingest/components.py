@@ -27,7 +27,6 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
         deny_list=settings.redact_deny_list,
         exclude_components=settings.spacy_exclude,
         matrix_library=settings.spacy_matrix_library,
-        attribute_rules=settings.spacy_attribute_rules,
     )
 
 

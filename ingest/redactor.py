@@ -93,11 +93,9 @@ def load_spacy_pipeline(
     name: str,
     exclude: Sequence[str] = (),
     matrix_library: Literal["openblas", "blis"] = "openblas",
-    attribute_rules: Literal["indexed", "matcher"] = "indexed",
 ) -> object:
     """Load a spaCy pipeline by installed package name or folder, without the ``exclude`` components;
-    never download one. With ``attribute_rules="indexed"`` its attribute rulers find their one-token rules
-    in tables (ingest/attribute_index.py), with the same matches as spaCy's Matcher."""
+    never download one."""
     import spacy
     from thinc.api import use_ops
 
@@ -114,10 +112,6 @@ def load_spacy_pipeline(
             f"spaCy pipeline {name!r} is not installed and will not be downloaded; install its package "
             "or set ENCLAVE_SPACY_MODELS to an installed one"
         ) from exc
-    if attribute_rules == "indexed":
-        from ingest.attribute_index import index_attribute_rulers
-
-        index_attribute_rulers(nlp)
     return nlp
 
 
@@ -168,7 +162,6 @@ class PresidioRedactor:
         deny_list: Sequence[str] = (),
         exclude_components: Mapping[str, Sequence[str]] | None = None,
         matrix_library: Literal["openblas", "blis"] = "openblas",
-        attribute_rules: Literal["indexed", "matcher"] = "indexed",
     ) -> None:
         use_bundled_public_suffix_list()
         self.languages = tuple(spacy_models)
@@ -181,7 +174,7 @@ class PresidioRedactor:
         # Loading the pipelines ourselves skips Presidio's download-if-missing path.
         excluded = exclude_components or {}
         pipelines = {
-            lang: load_spacy_pipeline(name, excluded.get(lang, ()), matrix_library, attribute_rules)
+            lang: load_spacy_pipeline(name, excluded.get(lang, ()), matrix_library)
             for lang, name in spacy_models.items()
         }
         nlp_engine.nlp = cast(Any, pipelines)

@@ -69,12 +69,6 @@ class Settings(BaseSettings):
         "stock BLIS. The same redactions; OpenBLAS makes redaction about a quarter faster on AVX-512 CPUs, "
         "where BLIS runs its matrix products at a third of the speed.",
     )
-    spacy_attribute_rules: Literal["indexed", "matcher"] = Field(
-        default="indexed",
-        description="How the attribute rulers of the spaCy pipelines (tags to parts of speech) find their rules: "
-        "one-token rules looked up in tables, the others through spaCy's Matcher, or every rule through the "
-        "Matcher as stock spaCy does. The same matches; the tables make English redaction about 5% faster.",
-    )
 
     # Redaction.
     redact_entities: list[str] = Field(default=list(DEFAULT_ENTITIES))
