@@ -750,10 +750,10 @@ def eval_redaction(
 
     A labelled token is leaked when some of its characters are not inside a span the redactor
     reported; an unlabelled token is over-redacted when any of its characters is. Types Enclave keeps
-    on purpose (dates, places, organizations...) count as neither. See ingest/redaction_eval.py.
+    on purpose (dates, places, organizations...) count as neither. See ingest/redaction/evaluation.py.
     """
     from ingest.components import build_redactor
-    from ingest.redaction_eval import evaluate, load_records
+    from ingest.redaction import evaluate, load_records
 
     settings = _settings()
     try:
@@ -830,7 +830,7 @@ def eval_retrieval(
 
     from ingest.components import build_pipeline, build_redactor
     from ingest.lock import store_write_lock
-    from ingest.unredacted import UnredactedText
+    from ingest.redaction import UnredactedText
     from rag.components import load_embedder, open_store
     from rag.retrieval_eval import DEPTH, evaluate, load_beir
     from rag.retriever import HybridRetriever

@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from api.security import RequestContext
 from api.services import Services
 from rag.errors import EnclaveError
-from rag.generator import Completion
+from rag.types import Completion
 
 # Answers on CPU take seconds: the default buckets stop at 10 s.
 LATENCY_BUCKETS: list[str | float] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]

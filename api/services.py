@@ -18,9 +18,8 @@ from ingest.pipeline import IngestionPipeline
 from rag.answer import AnswerService
 from rag.components import build_answers, load_embedder, load_generator, open_store
 from rag.errors import OverloadedError
-from rag.generator import Generator
 from rag.lexical import LexicalIndex
-from rag.protocols import Embedder, Redactor
+from rag.protocols import Embedder, Generator, Redactor
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChromaStore

@@ -42,10 +42,11 @@ from bench.ingest_bench import (
     machine_info,
     markdown_table,
 )
-from rag.embedder import Backend, SentenceTransformerEmbedder
+from rag.embedder import SentenceTransformerEmbedder
 from rag.settings import Settings, load_settings
+from rag.types import EmbedderBackend as Backend
 
-BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8", "openvino", "openvino-int8")
+BACKENDS: tuple[Backend, ...] = tuple(Backend)
 FASTER: tuple[Backend, ...] = BACKENDS[1:]
 PASSAGE_TOKENS = 250
 BEIR_SAMPLE = REPO_ROOT / "tests" / "data" / "beir_sample"

@@ -38,9 +38,9 @@ import rag  # noqa: F401  (offline switches before any model library is imported
 from bench.corpus import generate_corpus
 from bench.ingest_bench import BENCHMARKS_FILE, append_section, format_load, machine_info, markdown_table
 from ingest.components import build_redactor
-from ingest.loaders import load_bytes
-from ingest.phone_matcher import DigitFloorPhoneRecognizer
-from ingest.redaction_pool import PooledRedactor
+from ingest.loading import load_bytes
+from ingest.redaction import PooledRedactor
+from ingest.redaction.recognizers import DigitFloorPhoneRecognizer
 from rag.settings import load_settings
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pii" / "synth_dataset_v2.json"
@@ -203,11 +203,7 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
     with tempfile.TemporaryDirectory(prefix="enclave-redaction-bench-data-") as tmp:
         settings = load_settings(data_dir=Path(tmp))
         redactor = build_redactor(settings)
-        stock = build_redactor(
-            settings.model_copy(
-                update={"spacy_exclude": {}, "spacy_matrix_library": "blis"}
-            )
-        )
+        stock = build_redactor(settings.model_copy(update={"spacy_exclude": {}, "spacy_matrix_library": "blis"}))
     pooled = PooledRedactor(redactor, settings, args.processes)
     warm_up = "Warm-up: Harriet Lindqvist, harriet@example.com, https://example.org, +44 20 7946 0958."
     pooled.redact_documents([[warm_up]] * (2 * args.processes))  # every worker has loaded its models

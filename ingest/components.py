@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from ingest.chunker import Chunker
 from ingest.ledger import Ledger
-from ingest.loaders import PdfLimits
+from ingest.loading import PdfLimits
 from ingest.pipeline import IngestionPipeline
 from ingest.preparation import GroupPreparer
-from ingest.redactor import PresidioRedactor
+from ingest.redaction import PresidioRedactor, build_presidio_redactor
 from ingest.worker_pool import IngestWorkers
 from rag.embedder import SentenceTransformerEmbedder
 from rag.lexical import LexicalIndex
@@ -19,7 +19,7 @@ from rag.settings import Settings
 
 
 def build_redactor(settings: Settings) -> PresidioRedactor:
-    return PresidioRedactor(
+    return build_presidio_redactor(
         spacy_models=settings.spacy_models,
         entities=settings.redact_entities,
         score_threshold=settings.redact_score_threshold,

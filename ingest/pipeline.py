@@ -26,7 +26,7 @@ import numpy.typing as npt
 from ingest.chunker import Chunker
 from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger, LedgerEntry, LedgerRecord
-from ingest.loaders import PdfLimits, load_bytes
+from ingest.loading import PdfLimits, load_bytes
 from ingest.preparation import (
     PREPARATION_STAGES,
     DocumentWork,

@@ -26,12 +26,11 @@ from rag.citations import Citation, attribute, citations_of, with_markers
 from rag.claims import check_claim, states_the_fact
 from rag.errors import InvalidInputError
 from rag.evidence import Evidence, EvidenceSelector, disagreement
-from rag.generator import Completion, Generator
 from rag.prompts import NOT_IN_DOCUMENTS, Prompt, answer_prompt, quote_answer_prompt
-from rag.protocols import Redactor
+from rag.protocols import Generator, Redactor
 from rag.retriever import HybridRetriever, SearchFilters, SearchMode
 from rag.sentences import SentenceSplitter
-from rag.types import AnswerMode, SearchHit
+from rag.types import AnswerMode, Completion, SearchHit
 
 T = TypeVar("T")
 

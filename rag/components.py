@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from rag.answer import AnswerService
 from rag.embedder import SentenceTransformerEmbedder
 from rag.evidence import EvidenceSelector, EvidenceWeights
-from rag.generator import Generator, LlamaGenerator
+from rag.generator import LlamaGenerator
 from rag.lexical import LexicalIndex
 from rag.models import (
     embedder_folder,
@@ -14,37 +17,53 @@ from rag.models import (
     embedder_openvino_int8_cache,
     llm_file,
 )
+from rag.onnx_export import cached_fp32_model, cached_int8_model, cached_qdq_int8_model
 from rag.openai_generator import OpenAICompatibleGenerator
-from rag.protocols import Embedder, Redactor
+from rag.protocols import Embedder, Generator, Redactor
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client
+from rag.types import EmbedderBackend
+
+
+def _torch_embedder(settings: Settings, folder: Path, threads: int | None) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(folder, batch_size=settings.embed_batch_size, threads=threads)
+
+
+def _onnx_int8_embedder(settings: Settings, folder: Path, threads: int | None) -> SentenceTransformerEmbedder:
+    model = cached_int8_model(folder, embedder_onnx_cache(settings))
+    return SentenceTransformerEmbedder(folder, batch_size=settings.embed_batch_size, onnx_model=model, threads=threads)
+
+
+def _openvino_embedder(settings: Settings, folder: Path, threads: int | None) -> SentenceTransformerEmbedder:
+    model = cached_fp32_model(folder, embedder_openvino_cache(settings))
+    return SentenceTransformerEmbedder(
+        folder, batch_size=settings.embed_batch_size, openvino_model=model, threads=threads
+    )
+
+
+def _openvino_int8_embedder(settings: Settings, folder: Path, threads: int | None) -> SentenceTransformerEmbedder:
+    model = cached_qdq_int8_model(folder, embedder_openvino_int8_cache(settings))
+    return SentenceTransformerEmbedder(
+        folder, batch_size=settings.embed_batch_size, openvino_model=model, threads=threads, quantized=True
+    )
+
+
+EmbedderFactory = Callable[[Settings, Path, int | None], SentenceTransformerEmbedder]
+
+# One entry per backend: a new backend is a value of EmbedderBackend and a factory here.
+EMBEDDER_BACKENDS: dict[EmbedderBackend, EmbedderFactory] = {
+    EmbedderBackend.TORCH: _torch_embedder,
+    EmbedderBackend.ONNX_INT8: _onnx_int8_embedder,
+    EmbedderBackend.OPENVINO: _openvino_embedder,
+    EmbedderBackend.OPENVINO_INT8: _openvino_int8_embedder,
+}
 
 
 def load_embedder(settings: Settings, threads: int | None = None) -> SentenceTransformerEmbedder:
     """The embedder the settings name; ``threads`` overrides ``embed_threads`` (ingestion's worker split)."""
-    folder = embedder_folder(settings)
-    onnx_model = openvino_model = None
-    if settings.embedder_backend == "onnx-int8":
-        from rag.onnx_export import cached_int8_model
-
-        onnx_model = cached_int8_model(folder, embedder_onnx_cache(settings))
-    elif settings.embedder_backend == "openvino":
-        from rag.onnx_export import cached_fp32_model
-
-        openvino_model = cached_fp32_model(folder, embedder_openvino_cache(settings))
-    elif settings.embedder_backend == "openvino-int8":
-        from rag.onnx_export import cached_qdq_int8_model
-
-        openvino_model = cached_qdq_int8_model(folder, embedder_openvino_int8_cache(settings))
-    return SentenceTransformerEmbedder(
-        folder,
-        batch_size=settings.embed_batch_size,
-        onnx_model=onnx_model,
-        openvino_model=openvino_model,
-        threads=threads or settings.embed_threads,
-        quantized=settings.embedder_backend == "openvino-int8",
-    )
+    factory = EMBEDDER_BACKENDS[EmbedderBackend(settings.embedder_backend)]
+    return factory(settings, embedder_folder(settings), threads or settings.embed_threads)
 
 
 def open_store(settings: Settings) -> ChromaStore:

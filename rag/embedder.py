@@ -8,14 +8,13 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from rag.errors import ConfigurationError
-
-Backend = Literal["torch", "onnx-int8", "openvino", "openvino-int8"]
+from rag.types import EmbedderBackend
 
 
 class _Encoder(Protocol):
@@ -55,13 +54,13 @@ class SentenceTransformerEmbedder:
     ) -> None:
         self._encoder: _Encoder
         if openvino_model is not None:
-            self.backend: Backend = "openvino-int8" if quantized else "openvino"
+            self.backend = EmbedderBackend.OPENVINO_INT8 if quantized else EmbedderBackend.OPENVINO
             self._encoder = _OpenVinoEncoder(folder, openvino_model, batch_size, threads, quantized)
         elif onnx_model is not None:
-            self.backend = "onnx-int8"
+            self.backend = EmbedderBackend.ONNX_INT8
             self._encoder = _OnnxEncoder(folder, onnx_model, batch_size, threads)
         else:
-            self.backend = "torch"
+            self.backend = EmbedderBackend.TORCH
             self._encoder = _TorchEncoder(folder, batch_size)
         self.dimension: int = self._encoder.dimension
         # The model truncates beyond this many tokens, special tokens included.

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.claims import content_words, fold
-from rag.generator import Generator
 from rag.prompts import evidence_choice_prompt
-from rag.protocols import Embedder
+from rag.protocols import Embedder, Generator
 from rag.sentences import SentenceSplitter
 from rag.types import SearchHit
 

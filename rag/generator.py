@@ -8,57 +8,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
 
 from rag.errors import ConfigurationError
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    first_token_seconds: float
-    total_seconds: float
-
-    @property
-    def tokens_per_second(self) -> float:
-        # Tokens after the first, over the time after the first: the usual decode rate.
-        decoding = self.total_seconds - self.first_token_seconds
-        return (self.completion_tokens - 1) / decoding if decoding > 0 and self.completion_tokens > 1 else 0.0
-
-
-class Generator(Protocol):
-    """A completion model; ``prefix`` names the fixed start of the prompt whose state may be reused."""
-
-    def complete(
-        self,
-        prompt: str,
-        *,
-        max_tokens: int,
-        stop: Sequence[str] = (),
-        prefix: str | None = None,
-        choices: Sequence[str] | None = None,
-    ) -> Completion: ...
-
-    def stream(
-        self, prompt: str, *, max_tokens: int, stop: Sequence[str] = (), prefix: str | None = None
-    ) -> Iterator[str | Completion]: ...
-
-    def choice_probabilities(
-        self, prompt: str, choices: Sequence[str], prefix: str | None = None
-    ) -> dict[str, float] | None: ...
-
-    def prepare(self, prefixes: Sequence[str]) -> None:
-        """Evaluate fixed prompt prefixes now, so that the first request to use each does not wait for it."""
-        ...
-
-    @property
-    def chat_template(self) -> str | None: ...
+from rag.types import Completion
 
 
 def choice_grammar(choices: Sequence[str]) -> str:

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 from rag.egress import is_loopback_host
 from rag.errors import ConfigurationError, GeneratorUnavailableError
-from rag.generator import Completion, choice_grammar
+from rag.generator import choice_grammar
+from rag.types import Completion
 
 
 def validated_base_url(url: str, allowed_hosts: Sequence[str]) -> str:

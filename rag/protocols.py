@@ -1,14 +1,14 @@
-"""The seams where a component can be swapped: embedder, store, redactor, tokenizer."""
+"""The seams where a component can be swapped: embedder, store, lexical index, redactor, tokenizer, generator."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from rag.types import Chunk, Redaction, SearchHit
+from rag.types import Chunk, Completion, Redaction, SearchHit
 
 
 @runtime_checkable
@@ -73,3 +73,77 @@ class VectorStore(Protocol):
     def collections(self) -> list[str]: ...
 
     def chunk_ids(self, collection: str, document_id: str | None = None) -> list[str]: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """A completion model; ``prefix`` names the fixed start of the prompt whose state may be reused."""
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        prefix: str | None = None,
+        choices: Sequence[str] | None = None,
+    ) -> Completion:
+        """The whole completion of ``prompt``, at most ``max_tokens``; with ``choices``, one of them exactly."""
+        ...
+
+    def stream(
+        self, prompt: str, *, max_tokens: int, stop: Sequence[str] = (), prefix: str | None = None
+    ) -> Iterator[str | Completion]:
+        """Text pieces as they are generated, then the finished ``Completion``. Closing the iterator early
+        ends the generation and frees the model at once."""
+        ...
+
+    def choice_probabilities(
+        self, prompt: str, choices: Sequence[str], prefix: str | None = None
+    ) -> dict[str, float] | None:
+        """The model's probability of each choice as the continuation of ``prompt``; None when it cannot
+        tell them apart from its next-token distribution (the caller then asks ``complete`` with ``choices``)."""
+        ...
+
+    def prepare(self, prefixes: Sequence[str]) -> None:
+        """Evaluate fixed prompt prefixes now, so that the first request to use each does not wait for it."""
+        ...
+
+    @property
+    def chat_template(self) -> str | None:
+        """The model's own chat template, when it has one and prompts should use it; None for a completion
+        prompt."""
+        ...
+
+
+@runtime_checkable
+class LexicalSearch(Protocol):
+    """The keyword (BM25) side of retrieval, filtered by source and page range inside the search."""
+
+    def upsert(self, collection: str, chunks: Sequence[Chunk]) -> None:
+        """Index these chunks' texts (replacing chunks of the same ids)."""
+        ...
+
+    def delete_documents(self, collection: str, document_ids: Sequence[str]) -> int:
+        """Remove every chunk of these documents; how many were removed."""
+        ...
+
+    def search(
+        self,
+        collection: str,
+        query: str,
+        top_k: int,
+        source: str | None = None,
+        page_min: int | None = None,
+        page_max: int | None = None,
+    ) -> list[SearchHit]:
+        """The best ``top_k`` chunks for the query's words, best first, within the filters."""
+        ...
+
+    def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """The stored text of each chunk id found."""
+        ...
+
+    def close(self) -> None:
+        """Release the index's connections; closing twice is harmless."""
+        ...

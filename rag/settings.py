@@ -18,7 +18,7 @@ from pydantic_settings import (
 
 from rag.errors import ConfigurationError
 from rag.lexical import DEFAULT_IN_MEMORY_MIN_CHUNKS
-from rag.types import AnswerMode
+from rag.types import AnswerMode, EmbedderBackend
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
@@ -92,8 +92,8 @@ class Settings(BaseSettings):
         "ingesting process chunks, embeds and stores (each loads its own spaCy pipelines, about 400 MiB). "
         "Default: one core less than there are; 0: the ingesting process redacts too, the stages taking turns.",
     )
-    embedder_backend: Literal["torch", "onnx-int8", "openvino", "openvino-int8"] = Field(
-        default="openvino",
+    embedder_backend: EmbedderBackend = Field(
+        default=EmbedderBackend.OPENVINO,
         description="torch: fp32 sentence-transformers; onnx-int8: an int8 ONNX export of the same model run by "
         "ONNX Runtime; openvino: its fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it); "
         "openvino-int8: its linear layers in int8 (static, calibrated), compiled by OpenVINO. Exports are made "

@@ -10,10 +10,9 @@ import numpy as np
 
 from rag.answer import validate_text
 from rag.errors import InvalidInputError
-from rag.generator import Generator
 from rag.label_descriptions import describe
 from rag.prompts import classify_prompt, summary_prompt
-from rag.protocols import Embedder, Redactor
+from rag.protocols import Embedder, Generator, Redactor
 
 MAX_LABELS = 50
 MAX_LABEL_CHARS = 100

@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+class EmbedderBackend(StrEnum):
+    """What computes the embeddings (rag/components.py's registry builds each)."""
+
+    TORCH = "torch"  # fp32 sentence-transformers
+    ONNX_INT8 = "onnx-int8"  # an int8 ONNX export run by ONNX Runtime
+    OPENVINO = "openvino"  # the fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it)
+    OPENVINO_INT8 = "openvino-int8"  # its linear layers in int8, compiled by OpenVINO
+
+
 class AnswerMode(StrEnum):
     """How answers are written: from quoted evidence and checked (the default), or freely from the sources."""
 
@@ -82,3 +91,18 @@ class SearchHit:
     text: str
     score: float
     metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_seconds: float
+    total_seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        # Tokens after the first, over the time after the first: the usual decode rate.
+        decoding = self.total_seconds - self.first_token_seconds
+        return (self.completion_tokens - 1) / decoding if decoding > 0 and self.completion_tokens > 1 else 0.0

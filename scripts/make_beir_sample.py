@@ -27,7 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import rag  # noqa: E402, F401  (offline switches before any model library is imported)
-from ingest.loaders import load_bytes  # noqa: E402
+from ingest.loading import load_bytes  # noqa: E402
 
 SAMPLE_DOCS = REPO_ROOT / "sample_docs"
 MANIFEST = REPO_ROOT / "tests" / "data" / "sample_docs_manifest.json"

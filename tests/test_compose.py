@@ -168,9 +168,9 @@ def exec_form(arguments: str) -> list[str]:
 
 
 def readme_settings_rows() -> dict[str, str]:
-    """Variable name -> default cell, from the README's tables."""
+    """Variable name -> default cell, from the settings reference's tables (docs/settings.md)."""
     rows = {}
-    for line in (REPO / "README.md").read_text("utf-8").splitlines():
+    for line in (REPO / "docs" / "settings.md").read_text("utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 3 and cells[0].startswith("`"):
             for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
@@ -322,16 +322,16 @@ def test_every_deployment_variable_is_documented_with_its_default(compose_text: 
     variables = compose_variables(compose_text)
     assert variables, "compose.yaml has no variables?"
     for name, default in variables.items():
-        assert name in rows, f"{name} is not documented in the README"
+        assert name in rows, f"{name} is not documented in docs/settings.md"
         if default is None:
             assert "required" in rows[name], rows[name]
         elif default:
-            assert default in rows[name], f"README gives {name} the default {rows[name]!r}, compose {default!r}"
+            assert default in rows[name], f"docs/settings.md gives {name} the default {rows[name]!r}, compose {default!r}"
         else:
             assert "unset" in rows[name] or "empty" in rows[name], rows[name]
     for name, default in dockerfile_args().items():
-        assert name in rows, f"build argument {name} is not documented in the README"
-        assert default in rows[name], f"README gives {name} the default {rows[name]!r}, Dockerfile {default!r}"
+        assert name in rows, f"build argument {name} is not documented in docs/settings.md"
+        assert default in rows[name], f"docs/settings.md gives {name} the default {rows[name]!r}, Dockerfile {default!r}"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import load_bytes, sniff_kind
+from ingest.loading import load_bytes, sniff_kind
 from rag.errors import UnsupportedDocumentError
 
 from .conftest import SAMPLE_DOCS, SHARED_PDFS
@@ -104,7 +104,7 @@ def test_page_limit_is_enforced() -> None:
 
 
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
-    from ingest.loaders import load_file
+    from ingest.loading import load_file
 
     with pytest.raises(UnsupportedDocumentError, match="cannot read"):
         load_file(tmp_path / "missing.txt", max_bytes=1000)
@@ -112,3 +112,18 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     big.write_text("x" * 2000)
     with pytest.raises(UnsupportedDocumentError, match="larger than the limit"):
         load_file(big, max_bytes=1000)
+
+
+def test_every_kind_the_detector_names_has_a_loader() -> None:
+    """A kind sniff_kind can return without a loader in LOADERS would fail every such file at ingestion."""
+    from ingest.loading import LOADERS, sniff_kind
+
+    samples = {
+        "report.pdf": b"%PDF-1.7\n",
+        "ticket.eml": b"From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody",
+        "page.html": b"<!doctype html><html><body>hello</body></html>",
+        "notes.md": b"# Notes\n\ntext",
+        "notes.txt": b"plain text",
+    }
+    kinds = {sniff_kind(data, Path(name).suffix) for name, data in samples.items()}
+    assert kinds == set(LOADERS)

@@ -1,4 +1,4 @@
-"""Name rules of ingest/names.py on invented names: what a rule finds, and what it must leave alone."""
+"""Name rules of ingest/redaction/ on invented names: what a rule finds, and what it must leave alone."""
 
 from __future__ import annotations
 
@@ -7,15 +7,9 @@ from typing import Any
 import pytest
 from presidio_analyzer import RecognizerResult
 
-from ingest.names import (
-    ContextualNameRecognizer,
-    CuedNameRecognizer,
-    GivenNameRecognizer,
-    drop_common_word_names,
-    family_names,
-    given_names,
-    propagate_names,
-)
+from ingest.redaction.document_passes import drop_common_word_names, propagate_names
+from ingest.redaction.names import family_names, given_names
+from ingest.redaction.recognizers import ContextualNameRecognizer, CuedNameRecognizer, GivenNameRecognizer
 
 # Stands for the common words of the language that the redactor reads from spaCy's lemmatizer.
 VOCABULARY = frozenset(
@@ -65,7 +59,7 @@ def test_the_author_survives_the_determiner_rule(cued: CuedNameRecognizer) -> No
     defined = GivenNameRecognizer("en").analyze(page, ["PERSON"], None)  # none: both are unknown words
     assert defined == []
     # A weak finding of the same shape without the cue is a defined term and goes.
-    from ingest.names import _person
+    from ingest.redaction.names import person_finding as _person
 
     provider = page.index("Provider")
     term = _person(provider, provider + len("Provider"), 0.6, "test", True)
@@ -229,7 +223,7 @@ def test_ner_guesses_without_a_known_name_are_not_spread_in_lower_case() -> None
     ],
 )
 def test_ner_spans_over_line_breaks_keep_the_lines_that_hold_names(page: str, ner_span: str, names: list[str]) -> None:
-    from ingest.names import widen_names
+    from ingest.redaction.document_passes import widen_names
 
     start = page.index(ner_span)
     widened = widen_names(page, [_ner_person(start, start + len(ner_span))])

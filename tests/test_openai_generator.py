@@ -13,10 +13,10 @@ import pytest
 from rag.components import load_generator
 from rag.egress import allowed_hosts_from_env
 from rag.errors import ConfigurationError, GeneratorUnavailableError
-from rag.generator import Completion
 from rag.models import llm_file
 from rag.openai_generator import OpenAICompatibleGenerator, validated_base_url
 from rag.settings import Settings, load_settings
+from rag.types import Completion
 
 from .conftest import free_port, served
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import PdfLimits, load_bytes
+from ingest.loading import PdfLimits, load_bytes
 from rag.errors import UnsupportedDocumentError
 
 from .conftest import REPO, SAMPLE_DOCS
@@ -104,7 +104,7 @@ import multiprocessing, sys
 from concurrent.futures import ProcessPoolExecutor
 
 def parse(path):
-    from ingest.pdf_isolation import load_pdf_isolated
+    from ingest.loading import load_pdf_isolated
     with open(path, "rb") as handle:
         return len(load_pdf_isolated(handle.read(), 100, 60, 1024).pages)
 

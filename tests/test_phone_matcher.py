@@ -13,9 +13,13 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from bench.corpus import generate_corpus
 from bench.redaction_bench import presidio_phone_recognizer
-from ingest import phone_matcher
-from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer, PhoneCandidates
-from ingest.recognizers import PHONE_REGIONS
+from ingest.redaction.recognizers import phone as phone_matcher
+from ingest.redaction.recognizers.phone import (
+    MIN_PHONE_DIGITS,
+    PHONE_REGIONS,
+    DigitFloorPhoneRecognizer,
+    PhoneCandidates,
+)
 
 TEXTS = [
     "Call me on +44 20 7946 0958 or 020 7946 0958 before 5pm on 14/03/2024.",

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunker import Chunker
-from ingest.loaders import PdfLimits, load_bytes
+from ingest.loading import PdfLimits, load_bytes
 from rag.errors import UnsupportedDocumentError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

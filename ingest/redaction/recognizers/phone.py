@@ -25,6 +25,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 MIN_PHONE_DIGITS = 7
+# Regions whose national phone formats we expect in our users' documents.
+PHONE_REGIONS = ("US", "GB", "FR", "DE", "BE", "CH", "CA", "IE", "ES", "IT", "NL", "LU")
 
 
 class PhoneCandidates:

@@ -1,26 +1,25 @@
-"""Presidio redaction into typed placeholders that stay consistent within a document."""
+"""Presidio redaction into typed placeholders that stay consistent within a document.
+
+The redactor receives a built analyzer (ingest/redaction/engine.py wires spaCy and the recognizers); it runs
+it over a document's pages, applies the document-level name passes, resolves overlapping findings and
+numbers the values it replaces.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import PhoneRecognizer
-from presidio_analyzer.recognizer_registry import RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
-from ingest.language import detect_language, languages_per_document
-from ingest.names import (
-    ContextualNameRecognizer,
-    CuedNameRecognizer,
-    GivenNameRecognizer,
+from ingest.redaction.document_passes import (
     coordinated_names,
     drop_common_word_names,
     email_name_tokens,
@@ -28,18 +27,11 @@ from ingest.names import (
     person_key,
     propagate_names,
     signature_names,
-    vocabulary_of,
     widen_names,
 )
-from ingest.phone_matcher import MIN_PHONE_DIGITS, DigitFloorPhoneRecognizer
-from ingest.recognizers import (
-    french_identifier_recognizers,
-    generic_recognizers,
-    pattern_recognizers,
-    street_address_recognizers,
-)
+from ingest.redaction.language import detect_language, languages_per_document
+from ingest.redaction.recognizers.phone import MIN_PHONE_DIGITS
 from rag.errors import ConfigurationError
-from rag.offline import use_bundled_public_suffix_list
 from rag.types import EntitySpan, Redaction
 
 logger = logging.getLogger(__name__)
@@ -89,40 +81,6 @@ class PlaceholderBook:
         return _WHITESPACE.sub(" ", value).strip().casefold()
 
 
-def load_spacy_pipeline(
-    name: str,
-    exclude: Sequence[str] = (),
-    matrix_library: Literal["openblas", "blis"] = "openblas",
-) -> object:
-    """Load a spaCy pipeline by installed package name or folder, without the ``exclude`` components;
-    never download one."""
-    import spacy
-    from thinc.api import use_ops
-
-    if matrix_library == "openblas":
-        _single_threaded_numpy_blas()
-    try:
-        # thinc's matrix products go through BLIS unless told otherwise; on AVX-512 CPUs BLIS runs them at
-        # a third of numpy's OpenBLAS speed, a quarter of redaction's time on pages. Layers keep the ops
-        # they were built with, so the choice holds for the pipeline's whole life.
-        with use_ops("numpy", use_blis=matrix_library == "blis"):
-            nlp = spacy.load(name, exclude=list(exclude))
-    except OSError as exc:
-        raise ConfigurationError(
-            f"spaCy pipeline {name!r} is not installed and will not be downloaded; install its package "
-            "or set ENCLAVE_SPACY_MODELS to an installed one"
-        ) from exc
-    return nlp
-
-
-def _single_threaded_numpy_blas() -> None:
-    """Keep numpy's OpenBLAS to one thread, as BLIS was: a redaction worker owns one core, and in the
-    server spaCy runs beside the generator's threads."""
-    from threadpoolctl import ThreadpoolController
-
-    ThreadpoolController().select(internal_api="openblas").limit(limits=1)
-
-
 def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Merge overlapping findings into one: the best (highest score, then longest) names the type, and
     the span covers them all, so that no piece of a value two recognizers cut differently is left."""
@@ -155,64 +113,15 @@ class PresidioRedactor:
 
     def __init__(
         self,
-        spacy_models: Mapping[str, str],
+        analyzer: AnalyzerEngine,
         entities: Sequence[str],
         score_threshold: float = 0.35,
         allow_list: Sequence[str] = (),
-        deny_list: Sequence[str] = (),
-        exclude_components: Mapping[str, Sequence[str]] | None = None,
-        matrix_library: Literal["openblas", "blis"] = "openblas",
     ) -> None:
-        use_bundled_public_suffix_list()
-        self.languages = tuple(spacy_models)
-        if not self.languages:
-            raise ConfigurationError("at least one spaCy pipeline is needed for redaction")
-        nlp_engine = SpacyNlpEngine(
-            models=[{"lang_code": lang, "model_name": name} for lang, name in spacy_models.items()],
-            ner_model_configuration=NerModelConfiguration(),
-        )
-        # Loading the pipelines ourselves skips Presidio's download-if-missing path.
-        excluded = exclude_components or {}
-        pipelines = {
-            lang: load_spacy_pipeline(name, excluded.get(lang, ()), matrix_library)
-            for lang, name in spacy_models.items()
-        }
-        nlp_engine.nlp = cast(Any, pipelines)
-        self._nlp_engine = nlp_engine
-
-        registry = RecognizerRegistry(supported_languages=list(self.languages))
-        registry.load_predefined_recognizers(languages=list(self.languages), nlp_engine=nlp_engine)
-        registry.recognizers = [
-            DigitFloorPhoneRecognizer.replacing(r) if type(r) is PhoneRecognizer else r for r in registry.recognizers
-        ]
-        extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
-        # Common words of every configured language: a given name that is also one ("Will") needs more.
-        vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))
-        # Cues admit single unknown words, so nouns count as common words there ("Bot:", "Date:").
-        with_nouns = vocabulary.union(*(vocabulary_of(nlp, ("noun",)) for nlp in pipelines.values()))
-        for language in self.languages:
-            extra.append(ContextualNameRecognizer(language))
-            extra.append(GivenNameRecognizer(language, vocabulary))
-            extra.append(CuedNameRecognizer(language, with_nouns))
-            extra.extend(pattern_recognizers(language))
-            if language != "en":
-                extra.extend(generic_recognizers(language))
-            if deny_list:
-                extra.append(
-                    PatternRecognizer(
-                        supported_entity="DENY_LIST",
-                        supported_language=language,
-                        deny_list=list(deny_list),
-                        name=f"DenyList_{language}",
-                    )
-                )
-        for recognizer in extra:
-            if recognizer.supported_language in self.languages:
-                registry.add_recognizer(recognizer)
-
-        self._analyzer = AnalyzerEngine(
-            registry=registry, nlp_engine=nlp_engine, supported_languages=list(self.languages)
-        )
+        """``analyzer`` comes built, with its spaCy pipelines and recognizers (ingest/redaction/engine.py)."""
+        self.languages = tuple(analyzer.supported_languages)
+        self._nlp_engine = analyzer.nlp_engine
+        self._analyzer = analyzer
         self._anonymizer = AnonymizerEngine()
         self._threshold = score_threshold
         self._allow_list = list(allow_list)
@@ -221,7 +130,7 @@ class PresidioRedactor:
             if any(allow_list)
             else None
         )
-        wanted = set(entities) | ({"DENY_LIST"} if deny_list else set())
+        wanted = set(entities)
         self._entities = {
             language: sorted(wanted & set(self._analyzer.get_supported_entities(language)))
             for language in self.languages

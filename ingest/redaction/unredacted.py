@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.language import detect_language, languages_per_document
+from ingest.redaction.language import detect_language, languages_per_document
 from rag.types import Redaction
 
 

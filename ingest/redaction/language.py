@@ -11,6 +11,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 @cache
 def _stop_words(language: str) -> frozenset[str]:
+    # Deferred: importing spaCy is slow; only its stop-word lists are needed, on first use.
     if language == "fr":
         from spacy.lang.fr.stop_words import STOP_WORDS
     else:

@@ -17,6 +17,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
+from ingest.loading.loader import DEFAULT_PDF_STREAM_MB, LoadOptions
+from ingest.loading.pdf import load_pdf
 from rag.errors import UnsupportedDocumentError
 from rag.types import LoadedDocument
 
@@ -63,8 +65,7 @@ multiprocessing.util.Finalize(None, _shutdown, exitpriority=100)
 def load_pdf_isolated(
     data: bytes, max_pages: int, timeout_seconds: float, memory_mb: int, max_stream_mb: int | None = None
 ) -> LoadedDocument:
-    from ingest.loaders import DEFAULT_PDF_STREAM_MB, load_pdf
-
+    """``pdf.load_pdf`` in the worker; a PDF over the time or memory limit, or one that crashes it, fails."""
     stream_mb = DEFAULT_PDF_STREAM_MB if max_stream_mb is None else max_stream_mb
     with _lock:
         future = _get_pool(memory_mb).schedule(load_pdf, args=(data, max_pages, stream_mb), timeout=timeout_seconds)
@@ -76,3 +77,11 @@ def load_pdf_isolated(
             raise UnsupportedDocumentError(f"PDF parsing needed more than the limit of {memory_mb} MiB") from exc
         except ProcessExpired as exc:
             raise UnsupportedDocumentError(f"the PDF parser crashed (exit code {exc.exitcode})") from exc
+
+
+def load_pdf_within_limits(data: bytes, options: LoadOptions, /) -> LoadedDocument:
+    """The registry's PDF loader: in the isolated worker, or in this process if the limits say so."""
+    limits = options.pdf_limits
+    if not limits.isolated:
+        return load_pdf(data, options.max_pages, limits.max_stream_mb)
+    return load_pdf_isolated(data, options.max_pages, limits.timeout_seconds, limits.memory_mb, limits.max_stream_mb)

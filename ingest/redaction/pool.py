@@ -12,8 +12,8 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
-from ingest.language import languages_per_document
-from ingest.redactor import PresidioRedactor
+from ingest.redaction.language import languages_per_document
+from ingest.redaction.redactor import PresidioRedactor
 from ingest.worker_pool import WorkerPool, worker_state
 from rag.settings import Settings
 from rag.types import Redaction

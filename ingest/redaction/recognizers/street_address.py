@@ -1,11 +1,8 @@
-"""Recognizers Presidio lacks for our documents: postal addresses, phone numbers in any national
-format, payment cards of every network, and French identifiers.
+"""Postal addresses, found from how they are written, never from a list of known values.
 
-Each one generalizes from how the thing is written, never from a list of known values: a postal
-address is a street line (a number and a street type, in the usual European and North American
-orders) and the unit, postcode, town and country lines that follow it; a phone number is a run of
-digit groups, trusted alone when its format can only be a phone number (a +country code, an
-extension, the North American layout) and otherwise only next to a word such as "phone" or "fax".
+A postal address is a street line (a number and a street type, in the usual European and North American
+orders) and the unit, postcode, town and country lines that follow it. A street line without a street
+type counts only after a cue ("lives at") or with a unit or postcode line after it.
 """
 
 from __future__ import annotations
@@ -15,20 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
-    EmailRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-)
-
-from ingest.phone_matcher import DigitFloorPhoneRecognizer
-
-# Regions whose national phone formats we expect in our users' documents.
-PHONE_REGIONS = ("US", "GB", "FR", "DE", "BE", "CH", "CA", "IE", "ES", "IT", "NL", "LU")
-
-# --- Street addresses -------------------------------------------------------------------------
+from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 # Street types written after the name: the USPS suffix list's common words and the British ones.
 _EN_TYPES = (
@@ -147,6 +131,7 @@ _MAX_BLOCK_ITEMS = 6
 @cache
 def _sentence_words() -> frozenset[str]:
     """Words that start a sentence or a form label, never a town: "Please", "Mobile", "Thanks"."""
+    # Deferred: importing spaCy is slow; only its stop-word lists are needed, on first use.
     from spacy.lang.en.stop_words import STOP_WORDS as EN
     from spacy.lang.fr.stop_words import STOP_WORDS as FR
 
@@ -263,207 +248,3 @@ class StreetAddressRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
         # Above spaCy's 0.85: a street line is better evidence than NER's guess that "Lovers Lane" is a person.
         return [RecognizerResult("STREET_ADDRESS", start, end, 0.9) for start, end in find_addresses(text)]
-
-
-def street_address_recognizers() -> list[EntityRecognizer]:
-    return [StreetAddressRecognizer("en"), StreetAddressRecognizer("fr")]
-
-
-# --- Phone numbers ----------------------------------------------------------------------------
-
-_PHONE = re.compile(
-    r"(?<![\w+/.-])"
-    r"(?P<number>(?:\+|00)?(?:\d{1,4}[ .-]?)?(?:\(0\)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,6}){0,5})"
-    r"(?P<extension>[ ]?(?:x|ext\.?|extension|poste)[ ]?\d{1,6})?"
-    r"(?![\w]|[.,-]\d)"
-)
-# Layouts that are phone numbers whatever surrounds them.
-_PHONE_STRONG = re.compile(
-    r"^(?:\+\d.*|00\d{2}.*|.*\(0\).*|\(\d{2,4}\)[ .-]?\d{3}[ .-]?\d{3,4}|(?:1[ .-])?\d{3}[.-]\d{3}[.-]\d{4}"
-    r"|001-\d{3}-\d{3}-\d{4}|0[1-9](?:[ .]\d{2}){4})$"
-)
-_PHONE_CONTEXT = re.compile(
-    r"(?i:\b(?:phone|telephone|téléphone|tel|tél|mobile|mob|cell|cellphone|fax|desk|office|home|work|call|"
-    r"calling|called|contact|reach|dial|ring|text|sms|whatsapp|answering|messages?|"
-    r"landline|portable|fixe|appeler|appelez|joindre|rappeler)\b)"
-)
-_NOT_PHONE_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:EUR|USD|GBP|CHF|version|v|art|article|n°)\.?)[ \t]*$", re.I)
-_NOT_PHONE_AFTER = re.compile(r"^(?::\d|[ \t]*(?:%|EUR|USD|GBP|CHF|€|\$|km|kg|m²|ms|s\b|h\b|min))", re.I)
-_IP_LIKE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-_DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
-
-
-def _phone_digits_ok(number: str) -> bool:
-    digits = sum(ch.isdigit() for ch in number)
-    return 7 <= digits <= 15
-
-
-def _has_phone_context(text: str, start: int, end: int) -> bool:
-    """A phone word shortly before the number (same or previous line) or right after it ("office")."""
-    before = text[max(0, start - 40) : start]
-    after = text[end : end + 12]
-    return bool(_PHONE_CONTEXT.search(before) or _PHONE_CONTEXT.search(after))
-
-
-def find_phone_numbers(text: str) -> list[tuple[int, int, float]]:
-    """Phone numbers in national or international layout: (start, end, score)."""
-    found: list[tuple[int, int, float]] = []
-    for match in _PHONE.finditer(text):
-        number = match.group("number").strip(" .-")
-        start = match.start("number")
-        end = match.end()
-        if not _phone_digits_ok(number) or _DATE_LIKE.match(number) or _IP_LIKE.match(number):
-            continue
-        if _NOT_PHONE_BEFORE.search(text, max(0, start - 12), start) or _NOT_PHONE_AFTER.match(text[end:]):
-            continue
-        if _PHONE_STRONG.match(number) or match.group("extension"):
-            found.append((start, end, 0.6))
-        elif _has_phone_context(text, start, end):
-            found.append((start, end, 0.55))
-    return found
-
-
-class PhoneNumberPatternRecognizer(LocalRecognizer):
-    """Digit-group phone numbers that python-phonenumbers rejects: "699 956 915" after "call me on"."""
-
-    def __init__(self, supported_language: str) -> None:
-        super().__init__(
-            supported_entities=["PHONE_NUMBER"],
-            name=f"PhoneNumberPatternRecognizer_{supported_language}",
-            supported_language=supported_language,
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
-        return [RecognizerResult("PHONE_NUMBER", s, e, score) for s, e, score in find_phone_numbers(text)]
-
-
-# --- Payment cards ----------------------------------------------------------------------------
-
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d]|-\d)")
-# Issuer prefixes and lengths of the card networks (ISO/IEC 7812 ranges as published by the networks).
-_CARD_NETWORKS: tuple[tuple[str, tuple[int, ...]], ...] = (
-    (r"4", (13, 16, 19)),  # Visa
-    (r"5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)", (16,)),  # Mastercard
-    (r"3[47]", (15,)),  # American Express
-    (r"6011|64[4-9]|65", (16, 17, 18, 19)),  # Discover
-    (r"35(?:2[89]|[3-8]\d)", (16, 17, 18, 19)),  # JCB
-    (r"2131|1800", (15,)),  # JCB (old)
-    (r"30[0-5]|36|38|39", (14, 15, 16, 17, 18, 19)),  # Diners Club
-    (r"50|5[6-9]|6\d", (12, 13, 14, 15, 16, 17, 18, 19)),  # Maestro, UnionPay
-    (r"220[0-4]", (16, 17, 18, 19)),  # Mir
-)
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def is_card_number(value: str) -> bool:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if not luhn_ok(digits) or len(set(digits)) == 1:
-        return False
-    return any(re.match(prefix, digits) and len(digits) in lengths for prefix, lengths in _CARD_NETWORKS)
-
-
-class PaymentCardRecognizer(LocalRecognizer):
-    """Card numbers of every network, 12 to 19 digits, by issuer prefix, length and Luhn check."""
-
-    def __init__(self, supported_language: str) -> None:
-        super().__init__(
-            supported_entities=["CREDIT_CARD"],
-            name=f"PaymentCardRecognizer_{supported_language}",
-            supported_language=supported_language,
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
-        return [
-            RecognizerResult("CREDIT_CARD", m.start(), m.end(), 0.7)
-            for m in _CARD.finditer(text)
-            if is_card_number(m.group())
-        ]
-
-
-# --- French identifiers -----------------------------------------------------------------------
-
-
-class LuhnPatternRecognizer(PatternRecognizer):
-    """A pattern whose digits must pass the Luhn check (SIREN and SIRET numbers)."""
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        return luhn_ok("".join(ch for ch in pattern_text if ch.isdigit()))
-
-
-class FrenchNirRecognizer(PatternRecognizer):
-    """French social security number (NIR): 13 digits and a two-digit key, 97 - (number mod 97)."""
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        compact = "".join(ch for ch in pattern_text if ch.isalnum()).upper()
-        if len(compact) != 15:
-            return False
-        # Corsican departments 2A and 2B are replaced by 19 and 18 for the key.
-        body = compact[:13].replace("2A", "19").replace("2B", "18")
-        if not body.isdigit() or not compact[13:].isdigit():
-            return False
-        return 97 - int(body) % 97 == int(compact[13:])
-
-
-def french_identifier_recognizers() -> list[EntityRecognizer]:
-    nir = FrenchNirRecognizer(
-        supported_entity="FR_NIR",
-        supported_language="fr",
-        name="FrenchNirRecognizer",
-        patterns=[
-            Pattern(
-                "NIR",
-                r"\b[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[ABab])[ .]?\d{3}[ .]?\d{3}[ .]?\d{2}\b",
-                0.6,
-            )
-        ],
-        context=["sécurité sociale", "securite sociale", "nir", "insee", "numéro de sécu"],
-    )
-    siret = LuhnPatternRecognizer(
-        supported_entity="FR_SIRET",
-        supported_language="fr",
-        name="FrenchSiretRecognizer",
-        patterns=[Pattern("SIRET", r"\b\d{3}[ .]?\d{3}[ .]?\d{3}[ .]?\d{5}\b", 0.5)],
-        context=["siret", "établissement", "etablissement"],
-    )
-    # Nine digits pass Luhn one time in ten by chance, so a SIREN needs its context word to score.
-    siren = LuhnPatternRecognizer(
-        supported_entity="FR_SIREN",
-        supported_language="fr",
-        name="FrenchSirenRecognizer",
-        patterns=[Pattern("SIREN", r"\b\d{3}[ .]?\d{3}[ .]?\d{3}\b", 0.2)],
-        context=["siren", "rcs", "immatriculée", "immatriculation"],
-    )
-    return [nir, siret, siren]
-
-
-def generic_recognizers(language: str) -> list[EntityRecognizer]:
-    """Language-independent recognizers of Presidio, instantiated for a language Presidio lacks them for."""
-    return [
-        EmailRecognizer(supported_language=language),
-        CreditCardRecognizer(supported_language=language),
-        IbanRecognizer(supported_language=language),
-        IpRecognizer(supported_language=language),
-        DigitFloorPhoneRecognizer(supported_language=language, supported_regions=PHONE_REGIONS),
-    ]
-
-
-def pattern_recognizers(language: str) -> list[EntityRecognizer]:
-    """Our own language-independent recognizers, for every language."""
-    return [PhoneNumberPatternRecognizer(language), PaymentCardRecognizer(language)]
