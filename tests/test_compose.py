@@ -326,12 +326,16 @@ def test_every_deployment_variable_is_documented_with_its_default(compose_text: 
         if default is None:
             assert "required" in rows[name], rows[name]
         elif default:
-            assert default in rows[name], f"docs/settings.md gives {name} the default {rows[name]!r}, compose {default!r}"
+            assert default in rows[name], (
+                f"docs/settings.md gives {name} the default {rows[name]!r}, compose {default!r}"
+            )
         else:
             assert "unset" in rows[name] or "empty" in rows[name], rows[name]
     for name, default in dockerfile_args().items():
         assert name in rows, f"build argument {name} is not documented in docs/settings.md"
-        assert default in rows[name], f"docs/settings.md gives {name} the default {rows[name]!r}, Dockerfile {default!r}"
+        assert default in rows[name], (
+            f"docs/settings.md gives {name} the default {rows[name]!r}, Dockerfile {default!r}"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
