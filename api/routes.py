@@ -44,7 +44,14 @@ from api.services import Services, iterate_in_thread
 from ingest.lock import store_write_lock
 from ingest.pipeline import document_id_for
 from rag.answer import Answer, Quotes
-from rag.errors import ConflictError, DocumentNotFoundError, EnclaveError, InvalidInputError, PayloadTooLargeError
+from rag.errors import (
+    ConflictError,
+    DocumentNotFoundError,
+    EnclaveError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnsupportedDocumentError,
+)
 from rag.evidence import Evidence
 from rag.retriever import SearchFilters
 from rag.store import validate_collection_name
@@ -356,7 +363,7 @@ class DocumentController(Controller):
         )
         if all(result.status == "failed" for result in results):
             reasons = "; ".join(f"{r.source}: {r.reason}" for r in results)
-            raise UnsupportedUpload(reasons)
+            raise UnsupportedDocumentError(reasons)
         return UploadResponse(collection=name, documents=results)
 
     @get("/documents", sync_to_thread=True)
@@ -427,11 +434,6 @@ class DocumentController(Controller):
                 CollectionItem(name=n, chunks=services.store.count(n), documents=documents.get(n, 0)) for n in names
             ]
         )
-
-
-class UnsupportedUpload(EnclaveError):
-    status = 415
-    title = "Unsupported document"
 
 
 class UploadConflictError(ConflictError):
