@@ -18,7 +18,6 @@ answer is a fact, not personal data.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,7 +29,7 @@ from rag.citations import CITATION_MARK
 from rag.claims import fold, values
 from rag.errors import InvalidInputError
 from rag.placeholders import PLACEHOLDER
-from rag.retrieval_eval import DocumentIngester
+from rag.retrieval_eval import DocumentIngester, read_jsonl
 
 ROOT = "qa-contexts"
 
@@ -50,19 +49,12 @@ class Answerer(Protocol):
 def load_qa(path: Path) -> list[QaRow]:
     """Read SQuAD-style JSON Lines; raises InvalidInputError on a malformed line."""
     rows: list[QaRow] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInputError(f"{path}:{number} is not JSON ({exc.msg})") from exc
-            if not isinstance(record, dict) or not all(
-                isinstance(record.get(key), str) and record[key].strip() for key in ("question", "answer", "context")
-            ):
-                raise InvalidInputError(f"{path}:{number} needs non-empty 'question', 'answer' and 'context'")
-            rows.append(QaRow(record["question"], record["answer"], record["context"], str(record.get("title") or "")))
+    for number, record in read_jsonl(path):
+        if not isinstance(record, dict) or not all(
+            isinstance(record.get(key), str) and record[key].strip() for key in ("question", "answer", "context")
+        ):
+            raise InvalidInputError(f"{path}:{number} needs non-empty 'question', 'answer' and 'context'")
+        rows.append(QaRow(record["question"], record["answer"], record["context"], str(record.get("title") or "")))
     if not rows:
         raise InvalidInputError(f"{path} holds no question")
     return rows

@@ -20,7 +20,7 @@ import csv
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -95,19 +95,25 @@ class Searcher(Protocol):
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line of a JSON Lines file, parsed, with its line number; InvalidInputError on a line that
+    is not JSON. What a record must hold is the caller's to check."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InvalidInputError(f"{path}:{number} is not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not isinstance(row.get("_id"), str | int):
-                raise InvalidInputError(f"{path}:{number} has no '_id'")
-            rows.append(row)
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for number, row in read_jsonl(path):
+        if not isinstance(row, dict) or not isinstance(row.get("_id"), str | int):
+            raise InvalidInputError(f"{path}:{number} has no '_id'")
+        rows.append(row)
     return rows
 
 
