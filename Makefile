@@ -29,6 +29,7 @@ install: $(VENV)/.installed
 
 # Ingest sample_docs/ (unchanged files are skipped on later runs), then serve the API on 127.0.0.1:8000.
 serve: install
+	@command -v tesseract >/dev/null 2>&1 || echo "Note: OCR unavailable: install tesseract-ocr, tesseract-ocr-eng and tesseract-ocr-fra (Debian/Ubuntu, as root) to read scanned pages and images; everything else works without."
 	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave ingest sample_docs
 	ENCLAVE_DATA_DIR=$(SAMPLE_DATA_DIR) $(BIN)/enclave serve
 

@@ -11,13 +11,14 @@ from litestar.params import QueryParameter
 from pydantic import BaseModel, Field
 
 from api.audit import parse_since
+from api.keys import Permission, Role
 from api.security import RequestContext
 from api.services import Services
 
 
 class Principal(BaseModel):
     key_id: str
-    role: str
+    role: Role | None
     collections: list[str]
     label: str
     auth_required: bool = Field(description="False when no key is configured (loopback only): the server is open.")
@@ -31,7 +32,7 @@ class AuditPage(BaseModel):
 
 class KeyItem(BaseModel):
     id: str
-    role: str
+    role: Role | None
     collections: list[str]
     label: str
     created_at: str
@@ -74,7 +75,7 @@ class AdminController(Controller):
         limit: Annotated[int, QueryParameter(description="At most this many records.", ge=1, le=1000)] = 100,
     ) -> AuditPage:
         """The audit trail, newest first (admin keys only): redacted questions, chunk ids, statuses."""
-        context.require("admin")
+        context.require(Permission.ADMIN)
         start = parse_since(since) if since else None
         newest: deque[dict[str, Any]] = deque(maxlen=limit)
         matched = 0
@@ -94,7 +95,7 @@ class AdminController(Controller):
     @get("/keys", sync_to_thread=True)
     def keys(self, services: NamedDependency[Services], context: NamedDependency[RequestContext]) -> KeyList:
         """Every API key with its role, collections and dates (admin keys only); never a secret or hash."""
-        context.require("admin")
+        context.require(Permission.ADMIN)
         return KeyList(
             keys=[
                 KeyItem(

@@ -10,12 +10,16 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from api.admin_routes import AdminController, me
+from api.document_routes import DocumentController
+from api.health_routes import healthz, readyz
 from api.metrics import count_generations, http_metrics_middleware, metrics
 from api.openai_compat import chat_completions
 from api.problems import EXCEPTION_HANDLERS
-from api.routes import DocumentController, SearchController, TicketController, healthz, readyz, services_of
+from api.query_routes import SearchController
+from api.route_helpers import services_of
 from api.security import NoKeyPolicy, RateLimiter, SecurityMiddleware, context_of
 from api.services import Services
+from api.ticket_routes import TicketController
 from api.web import web_router
 
 

@@ -94,7 +94,7 @@ class AuditKeys:
     def age(self, key_id: str) -> int:
         return list(self.secrets).index(key_id)
 
-    def to_json(self) -> bytes:
+    def to_bytes(self) -> bytes:
         keys = [{"id": key_id, "secret": secret.hex()} for key_id, secret in self.secrets.items()]
         return json.dumps({"current": self.current, "keys": keys}, indent=2).encode()
 
@@ -142,7 +142,7 @@ class AuditLog:
         return self._keys[1]
 
     def _write_keys(self, keys: AuditKeys) -> None:
-        write_private(self.key_path, keys.to_json())
+        write_private(self.key_path, keys.to_bytes())
 
     def _keys_for_writing(self) -> AuditKeys:
         keys = self._read_keys()

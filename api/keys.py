@@ -11,16 +11,34 @@ import stat
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from filelock import FileLock
 
 from rag.errors import ConfigurationError, InvalidInputError, NotFoundError
 
-ROLES: dict[str, frozenset[str]] = {
-    "reader": frozenset({"read"}),
-    "ingester": frozenset({"read", "write"}),
-    "admin": frozenset({"read", "write", "admin"}),
+
+class Permission(StrEnum):
+    """What a route asks of the caller's key."""
+
+    READ = "read"  # search, ask, list documents
+    WRITE = "write"  # upload, delete documents
+    ADMIN = "admin"  # keys, audit, every collection's settings
+
+
+class Role(StrEnum):
+    """What a key is for; each role grants a fixed set of permissions (``ROLES``)."""
+
+    READER = "reader"
+    INGESTER = "ingester"
+    ADMIN = "admin"
+
+
+ROLES: dict[Role, frozenset[Permission]] = {
+    Role.READER: frozenset({Permission.READ}),
+    Role.INGESTER: frozenset({Permission.READ, Permission.WRITE}),
+    Role.ADMIN: frozenset({Permission.READ, Permission.WRITE, Permission.ADMIN}),
 }
 ALL_COLLECTIONS = "*"
 _PREFIX = "enc_"
@@ -29,7 +47,7 @@ _PREFIX = "enc_"
 @dataclass(frozen=True)
 class ApiKey:
     id: str
-    role: str
+    role: Role | None  # None: a caller not authenticated
     collections: list[str]
     salt: str
     digest: str
@@ -41,8 +59,8 @@ class ApiKey:
     def active(self) -> bool:
         return self.revoked_at is None
 
-    def can(self, verb: str) -> bool:
-        return verb in ROLES.get(self.role, frozenset())
+    def can(self, permission: Permission) -> bool:
+        return self.role is not None and permission in ROLES[self.role]
 
     def sees(self, collection: str) -> bool:
         return ALL_COLLECTIONS in self.collections or collection in self.collections
@@ -113,7 +131,7 @@ class KeyStore:
                 try:
                     text = self.path.read_text("utf-8")
                     records = json.loads(text) if text.strip() else []
-                    keys = {r["id"]: ApiKey(**r) for r in records}
+                    keys = {r["id"]: ApiKey(**{**r, "role": Role(r["role"])}) for r in records}
                 except FileNotFoundError:
                     return {}
                 except (OSError, ValueError, TypeError, KeyError) as exc:
@@ -132,10 +150,10 @@ class KeyStore:
     def has_active_keys(self) -> bool:
         return any(key.active for key in self._load().values())
 
-    def create(self, role: str, collections: list[str], label: str = "") -> tuple[ApiKey, str]:
+    def create(self, role: Role | str, collections: list[str], label: str = "") -> tuple[ApiKey, str]:
         """A new key and its token; the token is shown once and never stored."""
-        if role not in ROLES:
-            raise InvalidInputError(f"role must be one of {', '.join(ROLES)}")
+        if role not in set(Role):
+            raise InvalidInputError(f"role must be one of {', '.join(Role)}")
         if not collections:
             raise InvalidInputError("a key needs at least one collection (or '*' for all)")
         secret = secrets.token_urlsafe(32)
@@ -145,7 +163,7 @@ class KeyStore:
             key_id = secrets.token_hex(6)
             key = ApiKey(
                 id=key_id,
-                role=role,
+                role=Role(role),
                 collections=sorted(set(collections)),
                 salt=salt,
                 digest=_digest(salt, secret),

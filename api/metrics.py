@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from api.security import RequestContext
 from api.services import Services
 from rag.errors import EnclaveError
-from rag.types import Completion
+from rag.types import Completion, DocumentStatus
 
 # Answers on CPU take seconds: the default buckets stop at 10 s.
 LATENCY_BUCKETS: list[str | float] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
@@ -135,7 +135,7 @@ class EnclaveCollector(Collector):
             if entry.collection not in visible:
                 continue
             documents[(entry.collection, entry.status)] += 1
-            if entry.status == "done":
+            if entry.status is DocumentStatus.DONE:
                 for entity_type, count in entry.redactions.items():
                     redactions[(entry.collection, entity_type)] += count
         family = GaugeMetricFamily(

@@ -22,7 +22,8 @@ from litestar.params import JSONBody
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from api.routes import collection_of, note_answer
+from api.keys import Permission
+from api.route_helpers import collection_of, note_answer
 from api.schemas import ChatCompletionRequest, ChatMessage
 from api.security import RequestContext
 from api.services import Services, iterate_in_thread
@@ -104,7 +105,7 @@ async def chat_completions(
     """OpenAI-compatible chat completion (``stream`` supported) over the collection's documents."""
     question = _question(data)
     collection = collection_of(services, data.collection)
-    context.require("read", collection)
+    context.require(Permission.READ, collection)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if data.stream:

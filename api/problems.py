@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -62,7 +63,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 
 def _title(status: int) -> str:
-    from http import HTTPStatus
 
     try:
         return HTTPStatus(status).phrase

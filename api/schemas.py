@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.retriever import SearchMode
+from rag.types import DocumentStatus, FileOutcomeStatus
 
 MAX_PAGE_NUMBER = 10**9
 
@@ -32,9 +33,15 @@ class SearchRequest(Filters):
     )
 
 
+LOCATION_DESCRIPTION = "Where in the file, when the page number alone does not say (a sheet, a slide, an OCR page)."
+OCR_DESCRIPTION = "The text was read by OCR from a scanned page or an image: check it against the original."
+
+
 class SearchResultItem(BaseModel):
     source: str
     page: int
+    location: str | None = Field(default=None, description=LOCATION_DESCRIPTION)
+    ocr: bool = Field(default=False, description=OCR_DESCRIPTION)
     chunk_id: str
     score: float
     similarity: float
@@ -61,7 +68,8 @@ class CitationItem(BaseModel):
     similarity: float
     text: str
     cited: bool
-    location: str | None = Field(default=None, description="Where in the file, when a page number does not say.")
+    location: str | None = Field(default=None, description=LOCATION_DESCRIPTION)
+    ocr: bool = Field(default=False, description=OCR_DESCRIPTION)
 
 
 class EvidenceItem(BaseModel):
@@ -69,7 +77,8 @@ class EvidenceItem(BaseModel):
     text: str = Field(description="The sentence, verbatim from the (redacted) source.")
     source: str
     page: int
-    location: str | None = None
+    location: str | None = Field(default=None, description=LOCATION_DESCRIPTION)
+    ocr: bool = Field(default=False, description=OCR_DESCRIPTION)
     chunk_id: str
     start: int = Field(description="Start of the sentence in the chunk's text (the citation's text).")
     end: int
@@ -120,7 +129,7 @@ class SummarizeResponse(BaseModel):
 class DocumentResult(BaseModel):
     source: str
     document_id: str | None
-    status: str
+    status: FileOutcomeStatus
     chunks: int
     redactions: dict[str, int]
     reason: str | None
@@ -135,7 +144,7 @@ class DocumentItem(BaseModel):
     document_id: str
     collection: str
     source: str
-    status: str
+    status: DocumentStatus
     kind: str | None
     pages: int
     chunks: int

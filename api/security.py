@@ -24,7 +24,7 @@ from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.audit import AuditLog
-from api.keys import ALL_COLLECTIONS, ApiKey, KeyStore
+from api.keys import ALL_COLLECTIONS, ApiKey, KeyStore, Permission, Role
 from api.problems import PROBLEM_JSON
 from rag.egress import is_loopback_host
 from rag.errors import AuthenticationError, EnclaveError, ForbiddenError, RateLimitedError, RetryLaterError
@@ -36,9 +36,9 @@ EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 PUBLIC_PAGE_PATHS = frozenset({"/", "/ui"})
 PUBLIC_ASSET_PREFIX = "/ui/static/"
 # Without any active key, on a server bound to loopback only, the local caller may do everything.
-LOCAL = ApiKey(id="local", role="admin", collections=[ALL_COLLECTIONS], salt="", digest="", created_at="")
+LOCAL = ApiKey(id="local", role=Role.ADMIN, collections=[ALL_COLLECTIONS], salt="", digest="", created_at="")
 # A caller not (yet) authenticated, as refused requests are recorded: no role, no collection.
-ANONYMOUS = ApiKey(id="anonymous", role="", collections=[], salt="", digest="", created_at="")
+ANONYMOUS = ApiKey(id="anonymous", role=None, collections=[], salt="", digest="", created_at="")
 
 
 @dataclass
@@ -47,9 +47,10 @@ class RequestContext:
     principal: ApiKey = ANONYMOUS
     audit: dict[str, Any] = field(default_factory=dict)
 
-    def require(self, verb: str, collection: str | None = None) -> None:
-        if not self.principal.can(verb):
-            raise ForbiddenError(f"a {self.principal.role} key may not {verb}")
+    def require(self, permission: Permission, collection: str | None = None) -> None:
+        if not self.principal.can(permission):
+            caller = f"a {self.principal.role} key" if self.principal.role else "an unauthenticated caller"
+            raise ForbiddenError(f"{caller} may not {permission}")
         if collection is not None and not self.principal.sees(collection):
             raise ForbiddenError(f"this key has no access to collection {collection!r}")
         if collection is not None:

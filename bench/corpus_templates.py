@@ -1,6 +1,6 @@
 """Sentence templates of the benchmark corpus: five kinds of business document, in English and French.
 
-Fields in braces are filled by ``bench.corpus``: people (``person``, ``first``, ``last``, ``title``,
+Fields in braces are filled by ``bench.corpus_values``: people (``person``, ``first``, ``last``, ``title``,
 ``email``, ``phone``, and ``person2``/``email2``/``phone2``, ``person3``), ``iban``, ``address``,
 ``company``, ``company2``, ``city``, ``dept``, ``date``, ``date2``, ``amount``, ``number``, ``pct``,
 ``hour``, ``minute``, ``day``, ``ref``, ``ticket``, and the per-document ``subject``, ``system``,

@@ -13,7 +13,6 @@ Usage: python -m bench.embed_bench [--passages 200] [--rounds 3] [--seed 0] [--s
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import random
 import shlex
@@ -23,26 +22,22 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 import rag  # noqa: F401  (offline switches before any model library is imported)
-from bench.corpus import PageComposer, make_fakers, plan_documents
-from bench.ingest_bench import (
-    BENCHMARKS_FILE,
-    REPO_ROOT,
-    append_section,
-    format_load,
-    git_revision,
-    machine_info,
-    markdown_table,
-)
+from bench.corpus_pages import PageComposer
+from bench.corpus_plan import plan_documents
+from bench.corpus_values import make_fakers
+from bench.history import append_section, section_opening
+from bench.log_setup import quiet_logging
+from bench.machine import MachineInfo, machine_info
+from bench.paths import BENCHMARKS_FILE, REPO_ROOT
+from bench.tables import console, markdown_table, print_table
+from rag.components import load_embedder, open_store
 from rag.embedder import SentenceTransformerEmbedder
+from rag.retrieval_eval import DEPTH, evaluate, load_beir
+from rag.retriever import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.types import EmbedderBackend as Backend
 
@@ -51,7 +46,6 @@ FASTER: tuple[Backend, ...] = BACKENDS[1:]
 PASSAGE_TOKENS = 250
 BEIR_SAMPLE = REPO_ROOT / "tests" / "data" / "beir_sample"
 LIBRARIES = ("torch", "sentence-transformers", "transformers", "onnx", "onnxruntime", "openvino")
-console = Console()
 
 
 @dataclass(frozen=True)
@@ -90,8 +84,6 @@ def generate_passages(count: int, seed: int, embedder: SentenceTransformerEmbedd
 
 
 def load_backend(backend: Backend, data_dir: Path) -> tuple[SentenceTransformerEmbedder, float]:
-    from rag.components import load_embedder
-
     began = time.perf_counter()
     embedder = load_embedder(load_settings(data_dir=data_dir, embedder_backend=backend))
     return embedder, time.perf_counter() - began
@@ -131,7 +123,7 @@ def ratios(results: Sequence[Round], attribute: str, backend: Backend) -> list[f
 
 def backend_summary(results: Sequence[Round], vectors: dict[Backend, Any], backend: Backend) -> dict[str, Any]:
     wall, cpu = ratios(results, "wall_seconds", backend), ratios(results, "cpu_seconds", backend)
-    cosines = (vectors["torch"] * vectors[backend]).sum(axis=1)
+    cosines = (vectors[Backend.TORCH] * vectors[backend]).sum(axis=1)
     return {
         "wall_ratios": wall,
         "cpu_ratios": cpu,
@@ -147,10 +139,7 @@ def precision_of(embedder: SentenceTransformerEmbedder) -> str:
 
 
 def measure_quality(backend: Backend, embedder: SentenceTransformerEmbedder, redactor: Any, work: Path) -> Quality:
-    from ingest.components import build_pipeline
-    from rag.components import open_store
-    from rag.retrieval_eval import DEPTH, evaluate, load_beir
-    from rag.retriever import HybridRetriever
+    from ingest.components import build_pipeline  # deferred: heavy (torch, spaCy, Presidio)
 
     settings = load_settings(data_dir=work / f"beir-{backend}", chroma_url=None, chroma_token=None)
     store = open_store(settings)
@@ -158,7 +147,7 @@ def measure_quality(backend: Backend, embedder: SentenceTransformerEmbedder, red
     retriever = HybridRetriever(embedder, store, pipeline.lexical, candidates=DEPTH)
     dataset = load_beir(BEIR_SAMPLE / "corpus.jsonl", BEIR_SAMPLE / "queries.jsonl", BEIR_SAMPLE / "qrels.tsv")
     report = evaluate(dataset, ingester=pipeline, searcher=retriever, redactor=redactor, collection="beir")
-    return Quality(backend, {mode: scores.to_json() for mode, scores in report.modes.items()})
+    return Quality(backend, {mode: scores.to_dict() for mode, scores in report.modes.items()})
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -187,6 +176,7 @@ def throughput_rows(
 
 THROUGHPUT_COLUMNS = ("Backend", "Load (s)", "Texts/s", "Tokens/s", "Texts per CPU s", "Texts/s per round")
 QUALITY_COLUMNS = ("Backend", "Mode", "nDCG@10", "recall@10", "recall@100")
+LEFT_COLUMNS = ("Backend", "Mode")
 
 
 def quality_rows(qualities: Sequence[Quality]) -> list[list[str]]:
@@ -197,34 +187,23 @@ def quality_rows(qualities: Sequence[Quality]) -> list[list[str]]:
     ]
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("Backend", "Mode") else "right")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-
-
 def markdown_section(
     command: str,
     settings: Settings,
     summary: dict[str, Any],
     throughput: Sequence[Sequence[str]],
     qualities: Sequence[Quality],
-    load_before: tuple[float, float, float],
+    machine: MachineInfo,
 ) -> str:
-    machine = machine_info()
-    libraries = ", ".join(f"{name} {metadata.version(name)}" for name in LIBRARIES)
-    lines = [
-        f"## {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}: embedding backends",
-        "",
-        f"- Machine: {machine.cpu_model}, {machine.cpu_count} CPUs (`os.cpu_count()`), {machine.ram_gib:.1f} GiB RAM",
-        f"- Software: Python {machine.python}, {libraries}",
-        f"- Code: git {git_revision()}",
-        f"- Settings: `embed_batch_size` {settings.embed_batch_size}, `chunk_tokens` {settings.chunk_tokens}",
-        f"- Command: `{command}`",
-        f"- Load average (1/5/15 min) before: {format_load(load_before)}; after: {format_load(os.getloadavg())}",
+    lines = section_opening(
+        "embedding backends",
+        machine,
+        command,
+        os.getloadavg(),
+        settings=f"`embed_batch_size` {settings.embed_batch_size}, `chunk_tokens` {settings.chunk_tokens}",
+        cpu_count_note=True,
+    )
+    lines += [
         f"- Input: {summary['passages']} generated passages of {PASSAGE_TOKENS} tokens "
         f"({summary['tokens']} tokens with the special ones), embedded {summary['rounds']} times by each backend "
         "in alternating order (ABC CBA); rates are medians over the rounds. *Load* is loading the model, for "
@@ -270,17 +249,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(arguments)
     command = shlex.join(["python", "-m", "bench.embed_bench", *arguments])
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("presidio-analyzer", "presidio-anonymizer", "sentence_transformers", "chromadb"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    load_before = os.getloadavg()
+    quiet_logging()
+    machine = machine_info(LIBRARIES)
     with tempfile.TemporaryDirectory(prefix="enclave-embed-bench-") as work_dir:
         work = Path(work_dir)
         loaded = {backend: load_backend(backend, work / "data") for backend in BACKENDS}
         embedders = {backend: embedder for backend, (embedder, _) in loaded.items()}
         load_seconds = {backend: seconds for backend, (_, seconds) in loaded.items()}
-        passages = generate_passages(args.passages, args.seed, embedders["torch"])
-        tokens = sum(len(spans) + 2 for spans in embedders["torch"].token_spans(passages))
+        passages = generate_passages(args.passages, args.seed, embedders[Backend.TORCH])
+        tokens = sum(len(spans) + 2 for spans in embedders[Backend.TORCH].token_spans(passages))
         results, vectors = run_rounds(embedders, passages, args.rounds)
         summary: dict[str, Any] = {
             "passages": len(passages),
@@ -290,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "backends": {backend: backend_summary(results, vectors, backend) for backend in FASTER},
         }
         throughput = throughput_rows(results, len(passages), tokens, load_seconds)
-        print_table("Embedding throughput", THROUGHPUT_COLUMNS, throughput)
+        print_table("Embedding throughput", THROUGHPUT_COLUMNS, throughput, left=LEFT_COLUMNS)
         for backend in FASTER:
             mine = summary["backends"][backend]
             console.print(
@@ -299,13 +276,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             )
         qualities: list[Quality] = []
         if not args.skip_quality:
-            from ingest.components import build_redactor
+            from ingest.components import build_redactor  # deferred: heavy (spaCy, Presidio), skipped by --skip-quality
 
             redactor = build_redactor(load_settings(data_dir=work / "data"))
             qualities = [measure_quality(b, embedders[b], redactor, work) for b in BACKENDS]
-            print_table("Retrieval on the BEIR sample", QUALITY_COLUMNS, quality_rows(qualities))
+            print_table("Retrieval on the BEIR sample", QUALITY_COLUMNS, quality_rows(qualities), left=LEFT_COLUMNS)
     if not args.no_append:
-        section = markdown_section(command, Settings(), summary, throughput, qualities, load_before)
+        section = markdown_section(command, Settings(), summary, throughput, qualities, machine)
         append_section(BENCHMARKS_FILE, section)
         console.print(f"appended to {BENCHMARKS_FILE.relative_to(REPO_ROOT)}")
     summary["quality"] = {q.backend: q.modes for q in qualities}

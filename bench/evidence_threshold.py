@@ -30,6 +30,7 @@ from rag.evidence import EvidenceSelector, EvidenceWeights
 from rag.retriever import HybridRetriever
 from rag.settings import load_settings
 
+# Not bench.paths: this script also runs as a file (python bench/evidence_threshold.py), without the bench package.
 REPO = Path(__file__).resolve().parent.parent
 SETS = {"en": REPO / "tests/data/answers/qa_en.jsonl", "fr": REPO / "tests/data/answers/qa_fr.jsonl"}
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(61)]

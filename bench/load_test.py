@@ -38,14 +38,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-from rich.console import Console
-from rich.table import Table
 
-from bench.ingest_bench import REPO_ROOT, format_load
-from bench.query_bench import rss_mib, start_server
+from bench.history import append_section
+from bench.machine import format_load
+from bench.paths import REPO_ROOT
+from bench.percentiles import nearest_rank
+from bench.query_server import rss_mib, start_server
+from bench.tables import console, markdown_table, print_table
 
-console = Console()
 RELIABILITY_FILE = REPO_ROOT / "docs" / "reliability.md"
+RELIABILITY_HEADER = "# Reliability\n"
 ROUTES = ("search", "ask", "classify")
 MIX = {"search": 0.7, "ask": 0.15, "classify": 0.15}
 QUERIES = (
@@ -86,14 +88,6 @@ class Step:
     def failures(self) -> list[Sample]:
         """Anything but 2xx and deliberate 503 + Retry-After."""
         return [s for s in self.samples if not (s.status.startswith("2") or (s.status == "503" and s.retry_after))]
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def request_for(route: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
@@ -205,21 +199,15 @@ def step_rows(step: Step) -> list[list[str]]:
                 str(len(samples)),
                 f"{len(ok) / step.seconds:.2f}" if step.seconds else "-",
                 ", ".join(f"{status} x{count}" for status, count in sorted(statuses.items())),
-                ms(percentile(ok, 50)),
-                ms(percentile(ok, 95)),
-                ms(percentile(ok, 99)),
+                ms(nearest_rank(ok, 50)),
+                ms(nearest_rank(ok, 95)),
+                ms(nearest_rank(ok, 99)),
             ]
         )
     return rows
 
 
 COLUMNS = ("step", "route", "requests", "ok/s", "statuses", "p50 ms", "p95 ms", "p99 ms")
-
-
-def markdown(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def rss_summary(values: Sequence[float]) -> str:
@@ -249,15 +237,15 @@ def section(
         + ", ".join(f"{route} {share:.0%}" for route, share in MIX.items())
         + f"; each level bounded by {args.seconds:g} s and {args.max_requests} requests.",
         "",
-        markdown(COLUMNS, [row for step in [alone, *steps] for row in step_rows(step)]),
+        markdown_table(COLUMNS, [row for step in [alone, *steps] for row in step_rows(step)], left=COLUMNS),
         "",
         "Failures (any 5xx but 503 with Retry-After, a 503 without it, transport errors): "
         + ", ".join(f"{name} {count}" for name, count in failures.items())
         + ".",
         "",
-        f"Search latency alone: p50 {ms(percentile(alone_ok, 50))} ms, p95 {ms(percentile(alone_ok, 95))} ms; "
-        f"while {args.askers} clients keep generation saturated: p50 {ms(percentile(during_ok, 50))} ms, "
-        f"p95 {ms(percentile(during_ok, 95))} ms ({len(during_ok)} searches).",
+        f"Search latency alone: p50 {ms(nearest_rank(alone_ok, 50))} ms, p95 {ms(nearest_rank(alone_ok, 95))} ms; "
+        f"while {args.askers} clients keep generation saturated: p50 {ms(nearest_rank(during_ok, 50))} ms, "
+        f"p95 {ms(nearest_rank(during_ok, 95))} ms ({len(during_ok)} searches).",
         "",
         f"Server RSS over the whole run: {rss_summary([mib for _, mib in rss.samples])}.",
     ]
@@ -276,18 +264,7 @@ def section(
 
 
 def print_steps(steps: Sequence[Step]) -> None:
-    table = Table(title="Load test")
-    for column in COLUMNS:
-        table.add_column(column)
-    for step in steps:
-        for row in step_rows(step):
-            table.add_row(*row)
-    console.print(table)
-
-
-def append_section(path: Path, text: str) -> None:
-    existing = path.read_text(encoding="utf-8") if path.exists() else "# Reliability\n"
-    path.write_text(existing.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    print_table("Load test", COLUMNS, [row for step in steps for row in step_rows(step)])
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -369,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 server.wait(timeout=30)
     console.print(text)
     if not args.no_write:
-        append_section(RELIABILITY_FILE, text)
+        append_section(RELIABILITY_FILE, text, header=RELIABILITY_HEADER)
         console.print(f"appended to {RELIABILITY_FILE}")
 
 

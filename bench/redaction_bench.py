@@ -23,28 +23,24 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from presidio_analyzer.predefined_recognizers import PhoneRecognizer
-from rich.console import Console
-from rich.table import Table
-
 import rag  # noqa: F401  (offline switches before any model library is imported)
 from bench.corpus import generate_corpus
-from bench.ingest_bench import BENCHMARKS_FILE, append_section, format_load, machine_info, markdown_table
+from bench.history import append_section
+from bench.machine import format_load, machine_info
+from bench.paths import BENCHMARKS_FILE, REPO_ROOT
+from bench.tables import console, markdown_table, print_table
 from ingest.components import build_redactor
 from ingest.loading import load_bytes
-from ingest.redaction import PooledRedactor
-from ingest.redaction.recognizers import DigitFloorPhoneRecognizer
+from ingest.redaction.pool import PooledRedactor
 from rag.settings import load_settings
 
-DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pii" / "synth_dataset_v2.json"
-console = Console()
+DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "data" / "pii" / "synth_dataset_v2.json"
 
 
 @dataclass(frozen=True)
@@ -89,37 +85,13 @@ def dataset_documents(path: Path) -> list[list[str]]:
     return [[record["full_text"]] for record in records]
 
 
-@contextmanager
-def presidio_phone_recognizer(redactor: Any) -> Iterator[None]:
-    """Presidio's own phone recognizer in the redactor for a while (the one a plain Presidio loop runs)."""
-    registry = redactor._analyzer.registry
-    ours = list(registry.recognizers)
-    registry.recognizers = [
-        PhoneRecognizer(
-            context=r.context,
-            supported_language=r.supported_language,
-            supported_regions=r.supported_regions,
-            leniency=r.leniency,
-            name=r.name,
-        )
-        if isinstance(r, DigitFloorPhoneRecognizer)
-        else r
-        for r in ours
-    ]
-    try:
-        yield
-    finally:
-        registry.recognizers = ours
-
-
 def per_document(redactor: Any, documents: Sequence[Sequence[str]]) -> list[list[Any]]:
     """The loop a user writes: one document at a time, spaCy called page by page inside Presidio."""
     results = []
-    with presidio_phone_recognizer(redactor):
-        for pages in documents:
-            language = redactor.language_of("\n".join(pages))
-            findings = [redactor._analyze(page, language, None) for page in pages]  # nlp(text) per page
-            results.append(redactor._redact_analyzed(pages, language, findings))
+    for pages in documents:
+        language = redactor.language_of("\n".join(pages))
+        findings = [redactor._analyze(page, language, None) for page in pages]  # nlp(text) per page
+        results.append(redactor._redact_analyzed(pages, language, findings))
     return results
 
 
@@ -216,12 +188,7 @@ def main(argv: Sequence[str] | None = None) -> list[ArmResult]:
         results.append(measure(stock, redactor, pooled, name, documents, args.rounds))
     pooled.close()
 
-    table = Table(title="Redaction throughput")
-    for column in COLUMNS:
-        table.add_column(column)
-    for result in results:
-        table.add_row(*cells(result))
-    console.print(table)
+    print_table("Redaction throughput", COLUMNS, [cells(result) for result in results])
     if not args.no_append:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         command = "python -m bench.redaction_bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))

@@ -11,11 +11,21 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 from ingest.ledger import Ledger, LedgerEntry
 from rag.lexical import LexicalIndex
 from rag.protocols import VectorStore
+from rag.types import DocumentStatus
+
+
+class ProblemKind(StrEnum):
+    """How a document's stores disagree with its ledger entry."""
+
+    INCOMPLETE = "incomplete"  # done, but chunks are missing from a store
+    PENDING = "pending"  # a write that never finished
+    FAILED_WITH_CHUNKS = "failed-with-chunks"  # refused, yet chunks of it remain
 
 
 @dataclass(frozen=True)
@@ -23,8 +33,8 @@ class DocumentProblem:
     collection: str
     document_id: str
     source: str
-    status: str  # the ledger status
-    problem: str  # incomplete, pending, failed-with-chunks
+    status: DocumentStatus
+    problem: ProblemKind
     expected: int  # chunks the ledger records
     vectors: int  # of them found in the vector store
     lexical: int  # of them found in the lexical index
@@ -62,7 +72,9 @@ class CheckReport:
     @property
     def queued(self) -> list[DocumentProblem]:
         """Pending documents with nothing stored: waiting for the next ingest, not inconsistent."""
-        return [p for p in self.documents_with_problems if p.problem == "pending" and not (p.vectors or p.lexical)]
+        return [
+            p for p in self.documents_with_problems if p.problem is ProblemKind.PENDING and not (p.vectors or p.lexical)
+        ]
 
     @property
     def consistent(self) -> bool:
@@ -175,21 +187,25 @@ def _check_collection(
     for entry in entries:
         doc = entry.document_id
         stored_vectors, stored_lexical = vectors_by_doc.get(doc, set()), lexical_by_doc.get(doc, set())
-        if entry.status == "done":
+        if entry.status is DocumentStatus.DONE:
             report.done += 1
             expected = expected_chunk_ids(entry)
             accounted |= expected
             found_vectors, found_lexical = len(expected & stored_vectors), len(expected & stored_lexical)
             if found_vectors < len(expected) or found_lexical < len(expected):
-                report.documents_with_problems.append(_problem(entry, "incomplete", found_vectors, found_lexical))
-        elif entry.status == "pending":
-            report.documents_with_problems.append(_problem(entry, "pending", len(stored_vectors), len(stored_lexical)))
+                report.documents_with_problems.append(
+                    _problem(entry, ProblemKind.INCOMPLETE, found_vectors, found_lexical)
+                )
+        elif entry.status is DocumentStatus.PENDING:
+            report.documents_with_problems.append(
+                _problem(entry, ProblemKind.PENDING, len(stored_vectors), len(stored_lexical))
+            )
             accounted |= stored_vectors | stored_lexical  # repaired with the document, not as orphans
         else:
             report.failed += 1
             if stored_vectors or stored_lexical:
                 report.documents_with_problems.append(
-                    _problem(entry, "failed-with-chunks", len(stored_vectors), len(stored_lexical))
+                    _problem(entry, ProblemKind.FAILED_WITH_CHUNKS, len(stored_vectors), len(stored_lexical))
                 )
                 accounted |= stored_vectors | stored_lexical
 
@@ -203,7 +219,7 @@ def _check_collection(
         report.orphans.append(Orphans(collection, doc, orphan_vectors.get(doc, []), orphan_lexical.get(doc, [])))
 
 
-def _problem(entry: LedgerEntry, problem: str, vectors: int, lexical: int) -> DocumentProblem:
+def _problem(entry: LedgerEntry, problem: ProblemKind, vectors: int, lexical: int) -> DocumentProblem:
     return DocumentProblem(
         collection=entry.collection,
         document_id=entry.document_id,
@@ -230,21 +246,21 @@ def repair(report: CheckReport, ledger: Ledger, store: VectorStore, lexical: Lex
         to_clear.add(key)
         result.orphan_documents_removed += 1
         entry = ledger.get(*key)
-        if entry is not None and entry.status == "done":
+        if entry is not None and entry.status is DocumentStatus.DONE:
             requeue[key] = entry
     for problem in report.documents_with_problems:
         key = (problem.collection, problem.document_id)
         if problem.vectors or problem.lexical:
             to_clear.add(key)
         entry = ledger.get(*key)
-        if entry is not None and entry.status == "done":
+        if entry is not None and entry.status is DocumentStatus.DONE:
             requeue[key] = entry
     for collection, document_id in sorted(to_clear):
         result.vectors_deleted += store.delete_document(collection, document_id)
         result.lexical_rows_deleted += lexical.delete_document(collection, document_id)
     for entry in requeue.values():
         # pending is what an interrupted run leaves: the next ingest redoes the document.
-        ledger.record(replace(entry, status="pending"))
+        ledger.record(replace(entry, status=DocumentStatus.PENDING))
         result.requeued.append(entry.source)
     if to_clear:
         # Deleted chunk text must not linger in free pages (as after `enclave forget`).

@@ -56,7 +56,7 @@ class Chunker:
             if count <= self._max:
                 units.append((start, end, count))
             else:
-                units.extend(self._split_long(start, end, token_spans, token_starts))
+                units.extend(self._split_long(text, start, end, token_spans, token_starts))
 
         chunks: list[TextChunk] = []
         current: list[tuple[int, int, int]] = []
@@ -85,14 +85,23 @@ class Chunker:
         return tail
 
     def _split_long(
-        self, start: int, end: int, token_spans: list[tuple[int, int]], token_starts: list[int]
+        self, text: str, start: int, end: int, token_spans: list[tuple[int, int]], token_starts: list[int]
     ) -> list[tuple[int, int, int]]:
+        """A sentence over the bound, cut into pieces of at most ``max_tokens`` tokens, where a word begins when
+        one does: a piece that began inside a word ("##DF") would be tokenized differently on its own."""
         first = bisect.bisect_left(token_starts, start)
         inside = [span for span in token_spans[first:] if span[1] <= end]
         pieces = []
-        for offset in range(0, len(inside), self._max):
-            window = inside[offset : offset + self._max]
-            pieces.append((window[0][0], window[-1][1], len(window)))
+        begin = 0
+        while begin < len(inside):
+            cut = min(begin + self._max, len(inside))
+            if cut < len(inside):
+                at_word = cut
+                while at_word > begin + 1 and not _starts_word(text, inside[at_word][0]):
+                    at_word -= 1
+                cut = at_word if at_word > begin + 1 else cut  # a single word longer than the bound is cut inside
+            pieces.append((inside[begin][0], inside[cut - 1][1], cut - begin))
+            begin = cut
         return pieces
 
     @staticmethod
@@ -101,3 +110,8 @@ class Chunker:
     ) -> TextChunk:
         start, end = units[0][0], units[-1][1]
         return TextChunk(page=page, start=start, end=end, text=text[start:end], token_count=tokens_in(start, end))
+
+
+def _starts_word(text: str, position: int) -> bool:
+    """Whether a token starting at ``position`` starts a word (the tokenizer splits words apart first)."""
+    return position == 0 or not (text[position - 1].isalnum() and text[position].isalnum())

@@ -5,37 +5,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ingest.chunker import Chunker
+from ingest.builders import build_chunker, build_preparer, build_redactor
 from ingest.ledger import Ledger
 from ingest.loading import PdfLimits
 from ingest.pipeline import IngestionPipeline
-from ingest.preparation import GroupPreparer
-from ingest.redaction import PresidioRedactor, build_presidio_redactor
 from ingest.worker_pool import IngestWorkers
 from rag.embedder import SentenceTransformerEmbedder
 from rag.lexical import LexicalIndex
 from rag.protocols import Redactor, VectorStore
 from rag.settings import Settings
 
-
-def build_redactor(settings: Settings) -> PresidioRedactor:
-    return build_presidio_redactor(
-        spacy_models=settings.spacy_models,
-        entities=settings.redact_entities,
-        score_threshold=settings.redact_score_threshold,
-        allow_list=settings.redact_allow_list,
-        deny_list=settings.redact_deny_list,
-        exclude_components=settings.spacy_exclude,
-        matrix_library=settings.spacy_matrix_library,
-    )
-
-
-def build_chunker(settings: Settings, embedder: SentenceTransformerEmbedder) -> Chunker:
-    return Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
-
-
-def build_preparer(settings: Settings, redactor: Redactor, embedder: SentenceTransformerEmbedder) -> GroupPreparer:
-    return GroupPreparer(redactor, build_chunker(settings, embedder), embedder)
+__all__ = [
+    "BatchIngestion",
+    "build_batch_ingestion",
+    "build_chunker",
+    "build_ingest_workers",
+    "build_pipeline",
+    "build_preparer",
+    "build_redactor",
+    "cores",
+    "ingest_embed_threads",
+    "ingest_worker_count",
+]
 
 
 def cores() -> int:
@@ -114,7 +105,7 @@ class BatchIngestion:
 def build_batch_ingestion(settings: Settings) -> BatchIngestion:
     """Load everything batch ingestion needs. The workers start first: they load their models while this
     process loads its own."""
-    from rag.components import load_embedder, open_store
+    from rag.components import load_embedder, open_store  # deferred: heavy (torch, Chroma)
 
     workers = build_ingest_workers(settings)
     try:

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.types import DocumentStatus
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     collection    TEXT NOT NULL,
@@ -49,7 +51,7 @@ class LedgerRecord:
     path: str
     content_hash: str
     pipeline: str
-    status: str
+    status: DocumentStatus
     kind: str | None = None
     pages: int = 0
     chunk_count: int = 0
@@ -110,7 +112,7 @@ class Ledger:
         return _entry(rows[0]) if rows else None
 
     def entries(
-        self, collection: str | None = None, root: str | None = None, status: str | None = None
+        self, collection: str | None = None, root: str | None = None, status: DocumentStatus | None = None
     ) -> list[LedgerEntry]:
         clauses, params = [], []
         for column, value in (("collection", collection), ("root", root), ("status", status)):
@@ -156,6 +158,7 @@ class Ledger:
 def _entry(row: sqlite3.Row) -> LedgerEntry:
     values = dict(row)
     values["redactions"] = json.loads(values["redactions"])
+    values["status"] = DocumentStatus(values["status"])
     return LedgerEntry(**values)
 
 

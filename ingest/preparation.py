@@ -24,7 +24,7 @@ from ingest.chunker import Chunker
 from rag import PIPELINE_VERSION
 from rag.errors import UnsupportedDocumentError
 from rag.protocols import Embedder, Redactor
-from rag.types import Chunk, Redaction
+from rag.types import Chunk, Page, Redaction
 
 logger = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
@@ -59,13 +59,13 @@ def log_group_failure(stage: str, sources: Sequence[str], exc: BaseException) ->
 
 @dataclass(frozen=True)
 class DocumentWork:
-    """What preparing one loaded document needs: who it is, and its pages (number, text)."""
+    """What preparing one loaded document needs: who it is, and its pages."""
 
     document_id: str
     content_hash: str
     source: str
     kind: str
-    pages: list[tuple[int, str]]
+    pages: list[Page]
 
 
 @dataclass
@@ -85,16 +85,45 @@ class PreparedGroup:
 
 
 @dataclass
+class RedactedDocument:
+    """A document's pages redacted, and the pages' locations redacted with them (in the same order)."""
+
+    pages: list[Redaction]
+    locations: list[str | None]
+    location_redactions: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
 class RedactedGroup:
-    documents: list[list[Redaction]]  # per document, per page
+    documents: list[RedactedDocument]
     seconds: float
 
 
 def redact_group(redactor: Redactor, works: Sequence[DocumentWork]) -> RedactedGroup:
-    """Redact the pages of a group's documents together, in this process or in an ingestion worker."""
+    """Redact the pages of a group's documents together, in this process or in an ingestion worker.
+
+    A location comes from the file ("section 2: Review of Jane Doe", a sheet named after a customer) and is
+    stored with every chunk of its page, so it is redacted too: as further pages of its document, so that
+    its placeholders are the document's.
+    """
     began = time.perf_counter()
-    redacted = redactor.redact_documents([[text for _, text in work.pages] for work in works])
-    return RedactedGroup(redacted, time.perf_counter() - began)
+    texts: list[list[str]] = []
+    for work in works:
+        distinct = list(dict.fromkeys(page.location for page in work.pages if page.location))
+        texts.append([page.text for page in work.pages] + distinct)
+    redacted = redactor.redact_documents(texts)
+    documents = []
+    for work, originals, pages in zip(works, texts, redacted, strict=True):
+        count = len(work.pages)
+        redacted_location = {
+            text: redaction.text.strip() for text, redaction in zip(originals[count:], pages[count:], strict=True)
+        }
+        locations = [redacted_location[page.location] if page.location else None for page in work.pages]
+        found: Counter[str] = Counter()
+        for redaction in pages[count:]:
+            found.update(redaction.counts)
+        documents.append(RedactedDocument(pages=list(pages[:count]), locations=locations, location_redactions=found))
+    return RedactedGroup(documents, time.perf_counter() - began)
 
 
 class GroupPreparer:
@@ -121,10 +150,10 @@ class GroupPreparer:
         seconds = dict.fromkeys(PREPARATION_STAGES, 0.0)
         seconds["redact"] = redacted.seconds
         prepared = []
-        for work, pages in zip(works, redacted.documents, strict=True):
+        for work, redacted_document in zip(works, redacted.documents, strict=True):
             try:
                 with timed(seconds, "chunk"):
-                    chunks, redactions = build_chunks(work, pages, self._chunker)
+                    chunks, redactions = build_chunks(work, redacted_document, self._chunker)
                 prepared.append(PreparedDocument(chunks=chunks, redactions=redactions))
             except UnsupportedDocumentError as exc:
                 prepared.append(PreparedDocument(failure=exc.detail))
@@ -155,15 +184,16 @@ class GroupPreparer:
             document.failure = unexpected_reason(exc, work.source)
 
 
-def build_chunks(
-    work: DocumentWork, redacted: Sequence[Redaction], chunker: Chunker
-) -> tuple[list[Chunk], Counter[str]]:
+def build_chunks(work: DocumentWork, document: RedactedDocument, chunker: Chunker) -> tuple[list[Chunk], Counter[str]]:
     """The chunks of one redacted document, with their metadata, and its redaction counts."""
-    redactions: Counter[str] = Counter()
+    redacted = document.pages
+    redactions: Counter[str] = Counter(document.location_redactions)
     for redaction in redacted:
         redactions.update(redaction.counts)
     language = redacted[0].language if redacted else ""
-    pieces = chunker.chunk_pages([(number, r.text) for (number, _), r in zip(work.pages, redacted, strict=True)])
+    pieces = chunker.chunk_pages([(page.number, r.text) for page, r in zip(work.pages, redacted, strict=True)])
+    # Where each page is, as redacted (never the location the file gave), and whether OCR read it.
+    places = {page.number: (location, page.ocr) for page, location in zip(work.pages, document.locations, strict=True)}
     if not pieces:
         raise UnsupportedDocumentError("no text to index after redaction")
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -176,6 +206,12 @@ def build_chunks(
             "language": language,
             "pipeline": PIPELINE_VERSION,
         }
+        location, ocr = places[piece.page]
+        # Where in the file, for citations: a sheet and its rows, a slide; and text read by OCR is marked.
+        if location:
+            metadata["location"] = location
+        if ocr:
+            metadata["ocr"] = True
         for entity_type, count in placeholder_counts(piece.text).items():
             metadata[f"redacted_{entity_type}"] = count
         chunks.append(

@@ -47,10 +47,10 @@ def _exit_with_parent(parent: int) -> None:
 def _start_worker(settings: Settings, parent: int) -> None:
     # The parent's pid comes from the parent: one killed while this worker was starting is already gone here.
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    from rag.egress import install_from_env
+    from rag.egress import install_from_env  # deferred: the guard must be up before the heavy imports below
 
     install_from_env()  # a spawned worker is an Enclave process too: no egress from it either
-    from ingest.components import build_redactor
+    from ingest.builders import build_redactor  # deferred: heavy (spaCy, Presidio), loaded in the worker only
 
     _state["settings"] = settings
     _state["redactor"] = build_redactor(settings)
@@ -74,8 +74,8 @@ def _prepare_group(works: list[DocumentWork]) -> PreparedGroup:
 
 def _worker_preparer() -> GroupPreparer:
     if "preparer" not in _state:
-        from ingest.components import build_preparer
-        from rag.components import load_embedder
+        from ingest.builders import build_preparer  # deferred: heavy (spaCy, Presidio)
+        from rag.components import load_embedder  # deferred: heavy (torch), only once a worker embeds
 
         settings: Settings = _state["settings"]
         # One thread: a worker has one core, the ingesting process embeds on the others.

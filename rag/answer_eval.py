@@ -30,6 +30,7 @@ from rag.claims import fold, values
 from rag.errors import InvalidInputError
 from rag.placeholders import PLACEHOLDER
 from rag.retrieval_eval import DocumentIngester, read_jsonl
+from rag.types import FileOutcomeStatus
 
 ROOT = "qa-contexts"
 
@@ -107,7 +108,7 @@ class AnswerReport:
     failed: dict[str, str] = field(default_factory=dict)
     results: list[QuestionResult] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -144,7 +145,7 @@ def evaluate_answers(
             source=f"context-{number:04d}.txt",
             path=f"{ROOT}/context-{number:04d}.txt",
         )
-        if outcome.status == "failed" or outcome.document_id is None:
+        if outcome.status is FileOutcomeStatus.FAILED or outcome.document_id is None:
             failed[f"context-{number:04d}"] = outcome.reason or "failed"
         else:
             document_of[context] = outcome.document_id

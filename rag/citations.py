@@ -22,7 +22,8 @@ class Citation:
     similarity: float
     text: str
     cited: bool
-    location: str | None = None
+    location: str | None = None  # where in the file, when the page number alone does not say
+    ocr: bool = False  # the text was read by OCR from an image: a reader may check it against the original
 
 
 def _content_words(text: str) -> set[str]:
@@ -75,7 +76,8 @@ def citations_of(hits: Sequence[SearchHit], answer: str) -> list[Citation]:
             similarity=float(hit.metadata.get("similarity", 0.0)),
             text=hit.text,
             cited=n in cited,
-            location=str(hit.metadata["location"]) if hit.metadata.get("location") else None,
+            location=hit.location,
+            ocr=hit.ocr,
         )
         for n, hit in enumerate(hits, start=1)
     ]

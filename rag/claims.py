@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from rag.placeholders import PLACEHOLDER
+from rag.stop_words import all_stop_words
 
 # A number as written in either language: 1,500,000 / 2,50 / 07:30 / 8h30 / 2024-03-14 / 16.
 _NUMBER = re.compile(r"\d+(?:[.,:h\-/]\d+)*")
@@ -61,10 +62,7 @@ def fold(text: str) -> str:
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as EN  # deferred: spaCy's import is slow
-    from spacy.lang.fr.stop_words import STOP_WORDS as FR
-
-    return frozenset(fold(word) for word in EN | FR)
+    return frozenset(fold(word) for word in all_stop_words())
 
 
 def _normal_number(value: str) -> str:

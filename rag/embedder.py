@@ -82,7 +82,7 @@ class SentenceTransformerEmbedder:
 
 class _TorchEncoder:
     def __init__(self, folder: Path, batch_size: int) -> None:
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # deferred: heavy (torch)
 
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self._batch_size = batch_size
@@ -121,7 +121,7 @@ class _ExportedEncoder:
     _inputs: list[str]
 
     def __init__(self, folder: Path, batch_size: int) -> None:
-        from transformers import AutoTokenizer
+        from transformers import AutoTokenizer  # deferred: heavy (transformers)
 
         self._pooling = _pooling_mode(folder)
         config = _read_json(folder / "sentence_bert_config.json")
@@ -167,7 +167,7 @@ class _OnnxEncoder(_ExportedEncoder):
     """The int8 export in ONNX Runtime."""
 
     def __init__(self, folder: Path, model: Path, batch_size: int, threads: int | None = None) -> None:
-        import onnxruntime as ort
+        import onnxruntime as ort  # deferred: heavy, only for the ONNX backends
 
         super().__init__(folder, batch_size)
         options = ort.SessionOptions()
@@ -195,7 +195,7 @@ class _OpenVinoEncoder(_ExportedEncoder):
     def __init__(
         self, folder: Path, model: Path, batch_size: int, threads: int | None = None, quantized: bool = False
     ) -> None:
-        import openvino as ov
+        import openvino as ov  # deferred: heavy, only for the OpenVINO backends
 
         super().__init__(folder, batch_size)
         # LATENCY: one stream that uses every core for each batch, which is how ingestion and queries call it.

@@ -56,6 +56,7 @@ class Evidence:
     end: int
     score: float
     document_id: str
+    ocr: bool = False  # the sentence was read by OCR from an image
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,13 @@ class EvidenceSelector:
                 text=texts[i],
                 source=sentences[i][1].source,
                 page=sentences[i][1].page,
-                location=_location(sentences[i][1]),
+                location=sentences[i][1].location,
                 chunk_id=sentences[i][1].chunk_id,
                 start=sentences[i][2],
                 end=sentences[i][3],
                 score=round(float(scores[i]), 4),
                 document_id=sentences[i][1].document_id,
+                ocr=sentences[i][1].ocr,
             )
             for i in ranked
         ]
@@ -178,11 +180,6 @@ def weighted_overlap(question: str, texts: Sequence[str]) -> np.ndarray:
     weight = {word: math.log(1 + count / (1 + sum(word in held for held in words))) for word in asked}
     total = sum(weight.values())
     return np.array([sum(weight[w] for w in asked & held) / total for held in words], dtype=np.float64)
-
-
-def _location(hit: SearchHit) -> str | None:
-    location = hit.metadata.get("location")
-    return str(location) if location else None
 
 
 def quantities(text: str) -> dict[str, set[str]]:

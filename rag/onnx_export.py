@@ -37,6 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from filelock import FileLock
 
 from rag.errors import ConfigurationError
@@ -110,8 +111,11 @@ def _cached(folder: Path, cache_dir: Path, recipe: str, export: Callable[[Path, 
 def export_int8(folder: Path, out: Path) -> None:
     """Write ``out/model.onnx`` (int8) and ``out/export.json`` from the sentence-transformers ``folder``."""
     try:
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        import onnx  # deferred: heavy, only when a model is exported
+        from onnxruntime.quantization import (  # deferred: heavy, only when a model is exported
+            QuantType,
+            quantize_dynamic,
+        )
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise ConfigurationError(f"the onnx-int8 embedder needs the onnx package ({exc})") from exc
     fp32 = out / "fp32.onnx"
@@ -146,8 +150,13 @@ def export_fp32(folder: Path, out: Path) -> None:
 
 def export_qdq_int8(folder: Path, out: Path) -> None:
     """Write ``out/model.onnx`` (QDQ int8 linear layers) and ``out/export.json`` from ``folder``."""
-    import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    import onnx  # deferred: heavy, only when a model is exported
+    from onnxruntime.quantization import (  # deferred: heavy, only when a model is exported
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
 
     fp32 = out / "fp32.onnx"
     inputs, config = _export_fp32(folder, fp32)
@@ -196,8 +205,7 @@ class _CalibrationReader:
     """Windows of the bundled calibration text, in the model's own tokens, as ONNX Runtime's calibrator reads them."""
 
     def __init__(self, folder: Path, inputs: list[str]) -> None:
-        import numpy as np
-        from transformers import AutoTokenizer
+        from transformers import AutoTokenizer  # deferred: heavy (transformers)
 
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         ids = tokenizer(CALIBRATION_TEXT.read_text("utf-8"), add_special_tokens=False)["input_ids"]
@@ -237,8 +245,8 @@ def _write_info(out: Path, folder: Path, recipe: str, inputs: list[str], model_t
 
 
 def _export_fp32(folder: Path, path: Path) -> tuple[list[str], Any]:
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    import torch  # deferred: heavy (torch), only when a model is exported
+    from transformers import AutoModel, AutoTokenizer  # deferred: heavy (transformers)
 
     try:
         model = AutoModel.from_pretrained(str(folder), attn_implementation="eager", local_files_only=True).eval()
@@ -276,8 +284,8 @@ def _export_fp32(folder: Path, path: Path) -> tuple[list[str], Any]:
 def _fuse(source: Path, path: Path, config: Any) -> Path | None:
     if config.model_type not in _BERT_LIKE:
         return None
-    import onnx
-    from onnxruntime.transformers.optimizer import optimize_model
+    import onnx  # deferred: heavy, only when a model is exported
+    from onnxruntime.transformers.optimizer import optimize_model  # deferred: heavy, only when a model is exported
 
     optimized = optimize_model(
         str(source), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size

@@ -46,7 +46,7 @@ class OpenAICompatibleGenerator:
         timeout_seconds: float = 120.0,
         allowed_hosts: Sequence[str] = (),
     ) -> None:
-        from openai import DefaultHttpx2Client, OpenAI
+        from openai import DefaultHttpx2Client, OpenAI  # deferred: only when an OpenAI-compatible server is configured
 
         url = validated_base_url(base_url, allowed_hosts)
         self.base_url = url
@@ -76,7 +76,7 @@ class OpenAICompatibleGenerator:
         prefix: str | None = None,
         choices: Sequence[str] | None = None,
     ) -> Completion:
-        from openai import OpenAIError
+        from openai import OpenAIError  # deferred: only when an OpenAI-compatible server is configured
 
         started = time.perf_counter()
         try:
@@ -127,7 +127,7 @@ class OpenAICompatibleGenerator:
         }
 
     def _stream(self, prompt: str, *, max_tokens: int, stop: Sequence[str]) -> Iterator[str | Completion]:
-        from openai import OpenAIError
+        from openai import OpenAIError  # deferred: only when an OpenAI-compatible server is configured
 
         started = time.perf_counter()
         pieces: list[str] = []

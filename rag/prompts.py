@@ -10,6 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
 from rag.errors import ConfigurationError
 from rag.types import SearchHit
 
@@ -101,8 +104,6 @@ def render_chat_template(template: str, messages: Sequence[dict[str, str]]) -> s
     messages it is given, but reach no Python internals (``__class__``, ``__globals__``...) and change
     nothing it is handed. A template that tries is refused as a configuration error.
     """
-    from jinja2 import TemplateError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
     def raise_exception(message: str) -> None:  # what Hugging Face chat templates call to refuse input
         raise TemplateError(message)

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from rag.errors import InvalidInputError
 from rag.protocols import Redactor
 from rag.retriever import SearchFilters, SearchMode
-from rag.types import SearchHit
+from rag.types import FileOutcomeStatus, SearchHit
 
 # The two rankings alone, then fused: what fusion adds is read off the last row.
 MODES: tuple[SearchMode, ...] = (SearchMode.DENSE, SearchMode.LEXICAL, SearchMode.HYBRID)
@@ -187,7 +187,7 @@ class ModeScores:
     recall_at_100: float
     seconds: float
 
-    def to_json(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float]:
         return {
             "ndcg@10": round(self.ndcg_at_10, 4),
             "recall@10": round(self.recall_at_10, 4),
@@ -208,7 +208,7 @@ class RetrievalReport:
     modes: dict[str, ModeScores]
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "corpus": self.corpus,
             "queries": self.queries,
@@ -218,7 +218,7 @@ class RetrievalReport:
             "ingested": self.ingested,
             "failed": self.failed,
             "ingest_seconds": round(self.ingest_seconds, 2),
-            "modes": {mode: scores.to_json() for mode, scores in self.modes.items()},
+            "modes": {mode: scores.to_dict() for mode, scores in self.modes.items()},
         }
 
 
@@ -239,7 +239,7 @@ def ingest_corpus(
             source=f"{entry.id}.txt",
             path=f"{ROOT}/{entry.id}.txt",
         )
-        if outcome.status == "failed" or outcome.document_id is None:
+        if outcome.status is FileOutcomeStatus.FAILED or outcome.document_id is None:
             failed[entry.id] = outcome.reason or "failed"
         else:
             corpus_ids[outcome.document_id] = entry.id

@@ -143,10 +143,16 @@ class HybridRetriever:
             else reciprocal_rank_fusion([dense, lexical], self._rrf_k)
         )[:top_k]
         similarity = {hit.chunk_id: hit.score for hit in dense}
-        missing = [hit.chunk_id for hit, _ in fused if hit.chunk_id not in similarity]
-        for chunk_id, embedding in self._store.embeddings(collection, missing).items():
-            similarity[chunk_id] = float(np.dot(embedding, vector))
         full = {hit.chunk_id: hit for hit in dense}
+        # Hits only the lexical side found: their vectors for the similarity, and the metadata the lexical
+        # index does not keep (where in the file, OCR), read in one go.
+        missing = [hit for hit, _ in fused if hit.chunk_id not in similarity]
+        records = self._store.records(collection, [hit.chunk_id for hit in missing])
+        for hit in missing:
+            if hit.chunk_id in records:
+                embedding, metadata = records[hit.chunk_id]
+                similarity[hit.chunk_id] = float(np.dot(embedding, vector))
+                full[hit.chunk_id] = replace(hit, metadata={**metadata, **hit.metadata})
         return [
             _with_similarity(replace(full.get(hit.chunk_id, hit), score=score), similarity.get(hit.chunk_id, 0.0))
             for hit, score in fused

@@ -33,14 +33,14 @@ def validate_collection_name(name: str) -> str:
 
 
 def _chroma_settings() -> Any:
-    from chromadb.config import Settings as ChromaSettings
+    from chromadb.config import Settings as ChromaSettings  # deferred: heavy (Chroma)
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
 def open_chroma_client(store_dir: Path, url: str | None = None, token: str | None = None) -> Any:
     """The embedded client on ``store_dir``, or the HTTP client of the server at ``url``."""
-    import chromadb
+    import chromadb  # deferred: heavy (Chroma)
 
     if url is None:
         store_dir.mkdir(parents=True, exist_ok=True)
@@ -183,14 +183,19 @@ class ChromaStore:
         return self._with_texts(collection, hits)
 
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        return {chunk_id: vector for chunk_id, (vector, _) in self.records(collection, chunk_ids).items()}
+
+    def records(
+        self, collection: str, chunk_ids: Sequence[str]
+    ) -> dict[str, tuple[npt.NDArray[np.float32], dict[str, Any]]]:
         if not chunk_ids:
             return {}
         target = self._collection(collection, create=False)
         with self._chroma_errors("read vectors", collection):
-            result = target.get(ids=list(chunk_ids), include=["embeddings"])
+            result = target.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
         return {
-            chunk_id: np.asarray(vector, dtype=np.float32)
-            for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True)
+            chunk_id: (np.asarray(vector, dtype=np.float32), dict(metadata or {}))
+            for chunk_id, vector, metadata in zip(result["ids"], result["embeddings"], result["metadatas"], strict=True)
         }
 
     def get_chunks(self, collection: str, where: Mapping[str, Any] | None = None) -> list[SearchHit]:

@@ -16,6 +16,28 @@ class EmbedderBackend(StrEnum):
     OPENVINO_INT8 = "openvino-int8"  # its linear layers in int8, compiled by OpenVINO
 
 
+class DocumentStatus(StrEnum):
+    """Where a document stands in the ledger: written to the stores, half-written, or refused."""
+
+    PENDING = "pending"  # being written (or a crash left it half-written: `enclave check --repair`)
+    DONE = "done"
+    FAILED = "failed"
+
+
+class FileOutcomeStatus(StrEnum):
+    """What one ingestion run did with one file."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    SKIPPED = "skipped"  # unchanged since it was last ingested
+    FAILED = "failed"
+    FORGOTTEN = "forgotten"  # gone from the folder, so removed from the stores
+
+    @property
+    def written(self) -> bool:
+        return self in (FileOutcomeStatus.NEW, FileOutcomeStatus.CHANGED)
+
+
 class AnswerMode(StrEnum):
     """How answers are written: from quoted evidence and checked (the default), or freely from the sources."""
 
@@ -25,10 +47,26 @@ class AnswerMode(StrEnum):
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a loaded document; documents without pages have a single page numbered 1."""
+    """One page of a loaded document; documents without pages have a single page numbered 1.
+
+    ``number`` is the page where the file has pages, otherwise the position of the unit a loader splits
+    the file into (a sheet or block of rows, a slide, a section), counted from 1. ``location`` says where
+    in the file the text is in a person's words when a page number alone does not ("sheet Customers, rows
+    2-120", "slide 4", "section 3"); ``ocr`` marks text read from an image rather than from a text layer.
+    """
 
     number: int
     text: str
+    location: str | None = None
+    ocr: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside another (an e-mail's attachment): ingested as its own document."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -37,6 +75,8 @@ class LoadedDocument:
     pages: list[Page]
     title: str | None = None
     pages_without_text: int = 0
+    attachments: list[Attachment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # a person-readable note per truncation or skip
 
     @property
     def text(self) -> str:
@@ -91,6 +131,30 @@ class SearchHit:
     text: str
     score: float
     metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str | None:
+        """Where in the file the chunk is, when its page number alone does not say (``Page.location``)."""
+        location = self.metadata.get("location")
+        return str(location) if location else None
+
+    @property
+    def ocr(self) -> bool:
+        """Whether the chunk's text was read by OCR from an image (``Page.ocr``)."""
+        return self.metadata.get("ocr") is True
+
+    def to_dict(self) -> dict[str, str | int | float | bool | None]:
+        """The hit as `enclave search --json` and ``POST /v1/search`` show it."""
+        return {
+            "source": self.source,
+            "page": self.page,
+            "location": self.location,
+            "ocr": self.ocr,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 6),
+            "similarity": float(self.metadata.get("similarity", 0.0)),
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)

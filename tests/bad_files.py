@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from ingest.pipeline import FileOutcome
+from ingest.outcomes import FileOutcome
 
 from .conftest import MEMO
 from .test_pdf_isolation import _bomb_pdf, _many_pages_pdf, _pdf
@@ -96,7 +96,10 @@ def write_corpus(folder: Path, only: frozenset[str] | None = None) -> dict[str, 
         ),
         "empty.txt": (b"", Expected("^empty file$", "empty file")),
         "blank.md": (b" \n\t\n", Expected("^empty file$", "only whitespace")),
-        "random.txt": (rng.randbytes(4096), Expected("^binary content that is not a PDF$", "binary named .txt")),
+        "random.txt": (
+            rng.randbytes(4096),
+            Expected("^unsupported type: binary content of an unknown kind$", "binary named .txt"),
+        ),
         "random.pdf": (rng.randbytes(4096), Expected("not a PDF", "binary named .pdf")),
         "truncated.pdf": (good_pdf[: len(good_pdf) // 3], Expected(r"^unreadable PDF \(damaged", "PDF cut at a third")),
         "corrupted.pdf": (_corrupted(good_pdf), Expected(r"^unreadable PDF \(damaged", "PDF with a scrambled stream")),

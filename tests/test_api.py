@@ -32,7 +32,8 @@ def test_search_returns_ranked_results(client: Any) -> None:
     assert len(results) == 3
     assert results[0]["source"] == "hr-policy.pdf" and results[0]["page"] == 4
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
-    assert set(results[0]) == {"source", "page", "chunk_id", "score", "similarity", "text"}
+    assert set(results[0]) == {"source", "page", "location", "ocr", "chunk_id", "score", "similarity", "text"}
+    assert (results[0]["location"], results[0]["ocr"]) == (None, False)  # a PDF page with a text layer
 
 
 def test_search_filters_and_redacted_query(client: Any) -> None:

@@ -104,7 +104,7 @@ def test_bad_files_are_reported_and_the_good_ones_ingested(tmp_path: Path, pipel
     assert set(reasons) == {"empty.txt", "binary.pdf", "truncated.pdf", "image.png"}
     assert reasons["empty.txt"] == "empty file"
     assert "not a PDF" in reasons["binary.pdf"]
-    assert "binary" in reasons["image.png"]
+    assert "unreadable image" in reasons["image.png"]  # a PNG signature over zeros: damaged, said so
     assert reasons["truncated.pdf"]
     # Failed files leave nothing in the store, and their reason is in the ledger.
     assert {c.source for c in pipeline.store.get_chunks("default")} == {"good.txt", "latin1.txt"}

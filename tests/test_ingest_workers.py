@@ -22,6 +22,7 @@ from ingest.pipeline import _Group, _redact_while_waiting
 from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup, RedactedGroup, RedactionJob
 from ingest.worker_pool import IngestWorkers, WorkSplit, _prepare_group
 from rag.settings import Settings
+from rag.types import Page
 
 from .conftest import SAMPLE_DOCS, make_pipeline, small_folder
 
@@ -46,7 +47,9 @@ def _works() -> list[DocumentWork]:
         "empty.txt": "   ",  # nothing to index once redacted: fails alone
     }
     return [
-        DocumentWork(document_id=f"doc{i}", content_hash=f"hash{i}", source=name, kind="text", pages=[(1, text)])
+        DocumentWork(
+            document_id=f"doc{i}", content_hash=f"hash{i}", source=name, kind="text", pages=[Page(number=1, text=text)]
+        )
         for i, (name, text) in enumerate(texts.items())
     ]
 

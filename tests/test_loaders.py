@@ -126,4 +126,4 @@ def test_every_kind_the_detector_names_has_a_loader() -> None:
         "notes.txt": b"plain text",
     }
     kinds = {sniff_kind(data, Path(name).suffix) for name, data in samples.items()}
-    assert kinds == set(LOADERS)
+    assert kinds <= set(LOADERS)  # the office kinds: tests/test_office_loaders.py

@@ -90,7 +90,7 @@ def test_evaluate_adds_up_records_and_reports_json() -> None:
     assert report.by_type["PERSON"].tokens == 2 and report.by_type["PERSON"].leaked == 1
     assert report.by_type["PHONE_NUMBER"].leaked == 3
     assert report.leaked_examples["PERSON"] == ["Jane >>Doe<<"]
-    summary = report.to_json()
+    summary = report.to_dict()
     assert summary["entities"]["PERSON"]["leak_rate"] == 0.5
     assert summary["over_redaction"]["over_redacted"] == 0
     assert set(summary["not_redacted_by_design"]) == {"DATE_TIME", "GPE"}

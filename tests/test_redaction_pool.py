@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.corpus import generate_corpus
-from ingest.redaction import PooledRedactor, split_by_size
+from ingest.redaction.pool import PooledRedactor, split_by_size
 from rag.settings import Settings
 
 
@@ -117,7 +117,7 @@ import sys, time
 from pathlib import Path
 import rag
 from ingest.components import build_redactor
-from ingest.redaction import PooledRedactor
+from ingest.redaction.pool import PooledRedactor
 from rag.settings import load_settings
 
 settings = load_settings(data_dir=Path(sys.argv[1]))

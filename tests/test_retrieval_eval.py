@@ -161,7 +161,7 @@ def test_sample_run_scores_every_mode_sensibly(sample_run: dict[str, Any]) -> No
         sum(report.per_query[f"{q}/hybrid"]["ndcg@10"] for q in sample_run["dataset"].queries) / report.judged_queries
     )
     assert mean == pytest.approx(fused)
-    json.dumps(report.to_json())
+    json.dumps(report.to_dict())
 
 
 def test_evaluate_maps_hits_back_to_corpus_ids(sample_run: dict[str, Any], redactor: Any, embedder: Any) -> None:

@@ -37,6 +37,9 @@ class _Store:
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, Any]:
         return {chunk_id: np.ones(2, dtype=np.float32) / np.sqrt(2) for chunk_id in chunk_ids}
 
+    def records(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, Any]:
+        return {chunk_id: (vector, {}) for chunk_id, vector in self.embeddings(collection, chunk_ids).items()}
+
 
 class _Embedder:
     """Records whether the lexical search had started while the query was being embedded."""

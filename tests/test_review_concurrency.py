@@ -404,11 +404,11 @@ _IMPORT_EVERYTHING = """
 import sys
 opened = []
 sys.addaudithook(lambda event, args: opened.append(args) if event == "sqlite3.connect" else None)
-import rag, rag.lexical, rag.lexical_matrix, rag.store, rag.retriever, rag.components
+import rag, rag.lexical, rag.lexical_tokens, rag.store, rag.retriever, rag.components
 import ingest.ledger, ingest.pipeline, ingest.components, ingest.check, ingest.lock
 import api.services, api.app, api.cli
 print(len(opened))
-from rag.lexical_matrix import fts_tokens
+from rag.lexical_tokens import fts_tokens
 print(" ".join(fts_tokens("\u00c9lodie CAF\u00c9 na\u00efve")))
 """
 

@@ -240,7 +240,7 @@ def test_upload_lists_the_document_then_deletes_it(visit: Visit) -> None:
     visit.screenshot("documents-upload")
 
     failed_row = page.locator('#documents-table tr[data-source="junk.pdf"]')
-    expect(failed_row).to_contain_text("failed: binary content that is not a PDF")
+    expect(failed_row).to_contain_text("failed: named .pdf but is not a PDF")
 
     # Delete both, so the session's other tests find the data dir as they left it.
     page.on("dialog", lambda dialog: dialog.accept())

@@ -17,8 +17,7 @@ _BLANK_RUNS = re.compile(r"\n\s*\n\s*(\n\s*)+")
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
     """Visible text of an HTML page (scripts, styles and templates dropped) and its title."""
-    # Deferred: a heavy library, imported only when an HTML page or an HTML e-mail body is loaded.
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # deferred: heavy (BeautifulSoup), only for HTML pages and bodies
 
     soup = BeautifulSoup(markup, "html.parser")
     title = soup.title.get_text(strip=True) if soup.title else None

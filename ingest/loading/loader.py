@@ -18,7 +18,8 @@ DEFAULT_MAX_PAGES = 5000
 
 @dataclass(frozen=True)
 class PdfLimits:
-    """Limits of the isolated PDF parser; ``isolated=False`` parses in this process (no limits)."""
+    """Limits of the isolated parsers (``isolated.py``: every kind but the plain-text ones), named after the
+    first they bounded; ``max_stream_mb`` is the PDFs' own. ``isolated=False`` parses in this process (no limits)."""
 
     timeout_seconds: float = 60.0
     memory_mb: int = 2048

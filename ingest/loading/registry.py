@@ -14,19 +14,38 @@ from types import MappingProxyType
 from ingest.loading.detect import sniff_kind
 from ingest.loading.email import load_email
 from ingest.loading.html import load_html
+from ingest.loading.image import load_image
+from ingest.loading.isolated import load_pdf_within_limits, within_limits
 from ingest.loading.loader import DEFAULT_MAX_PAGES, Loader, LoadOptions, PdfLimits
-from ingest.loading.pdf_worker import load_pdf_within_limits
+from ingest.loading.msg import load_msg
+from ingest.loading.odf import load_odp, load_odt
+from ingest.loading.odf_sheet import load_ods
+from ingest.loading.rtf import load_rtf
+from ingest.loading.slides import load_pptx
+from ingest.loading.spreadsheet import load_csv, load_xlsx
 from ingest.loading.text import load_markdown, load_text
+from ingest.loading.word import load_docx
 from rag.errors import UnsupportedDocumentError
 from rag.types import LoadedDocument
 
 LOADERS: MappingProxyType[str, Loader] = MappingProxyType(
     {
         "pdf": load_pdf_within_limits,
-        "email": load_email,
+        "email": within_limits(load_email, "e-mail"),
         "html": load_html,
         "markdown": load_markdown,
         "text": load_text,
+        # Every parser of these kinds runs in the isolated worker (time and memory limits) when the limits say so.
+        "docx": within_limits(load_docx, "Word document"),
+        "odt": within_limits(load_odt, "OpenDocument text"),
+        "xlsx": within_limits(load_xlsx, "Excel workbook"),
+        "ods": within_limits(load_ods, "OpenDocument spreadsheet"),
+        "csv": within_limits(load_csv, "CSV file"),
+        "pptx": within_limits(load_pptx, "PowerPoint presentation"),
+        "odp": within_limits(load_odp, "OpenDocument presentation"),
+        "rtf": within_limits(load_rtf, "RTF document"),
+        "image": within_limits(load_image, "image"),
+        "msg": within_limits(load_msg, "Outlook message"),
     }
 )
 """Kind (as ``detect.sniff_kind`` names it, and as ``LoadedDocument.kind`` records it) -> its loader."""

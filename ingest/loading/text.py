@@ -25,8 +25,7 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    # Deferred: a heavy library, imported only for the rare text that is not UTF-8.
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # deferred: heavy (charset-normalizer), rare non-UTF-8 text
 
     matches = list(from_bytes(data))
     if not matches:

@@ -1,5 +1,6 @@
 """Redaction, the one room for it: the redactor, its engine wiring, the recognizers (one per module), the
-document-level name passes, the language pick, the pooled redactor and the evaluation on labelled data.
+document-level name passes, the language pick, the pooled redactor (imported from ``ingest.redaction.pool``
+itself: it starts worker processes) and the evaluation on labelled data.
 
 The rest of Enclave imports what it needs from here; modules inside the package import each other by
 their own paths.
@@ -10,12 +11,10 @@ from __future__ import annotations
 from ingest.redaction.engine import build_analyzer, build_presidio_redactor, load_spacy_pipeline
 from ingest.redaction.evaluation import RedactionReport, evaluate, load_records
 from ingest.redaction.language import detect_language, languages_per_document
-from ingest.redaction.pool import PooledRedactor, split_by_size
 from ingest.redaction.redactor import PresidioRedactor
 from ingest.redaction.unredacted import UnredactedText
 
 __all__ = [
-    "PooledRedactor",
     "PresidioRedactor",
     "RedactionReport",
     "UnredactedText",
@@ -26,5 +25,4 @@ __all__ = [
     "languages_per_document",
     "load_records",
     "load_spacy_pipeline",
-    "split_by_size",
 ]

@@ -12,12 +12,10 @@ from typing import Any, Literal, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
 from ingest.redaction.names import vocabulary_of
 from ingest.redaction.recognizers import (
-    DigitFloorPhoneRecognizer,
     french_identifier_recognizers,
     generic_recognizers,
     name_recognizers,
@@ -72,7 +70,7 @@ def build_analyzer(
     matrix_library: Literal["openblas", "blis"] = "openblas",
 ) -> AnalyzerEngine:
     """Presidio's analyzer over the spaCy pipelines of ``spacy_models`` (language -> package or folder),
-    with Presidio's recognizers (its phone recognizer replaced by ours) and Enclave's."""
+    with Presidio's recognizers and Enclave's."""
     use_bundled_public_suffix_list()
     languages = list(spacy_models)
     if not languages:
@@ -90,9 +88,6 @@ def build_analyzer(
 
     registry = RecognizerRegistry(supported_languages=languages)
     registry.load_predefined_recognizers(languages=languages, nlp_engine=nlp_engine)
-    registry.recognizers = [
-        DigitFloorPhoneRecognizer.replacing(r) if type(r) is PhoneRecognizer else r for r in registry.recognizers
-    ]
     extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
     # Common words of every configured language: a given name that is also one ("Will") needs more.
     vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))

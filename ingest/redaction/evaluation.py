@@ -127,7 +127,7 @@ class RedactionReport:
     def over_redaction_rate(self) -> float:
         return self.over_redacted_tokens / self.unlabelled_tokens if self.unlabelled_tokens else 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "records": self.records,
             "seconds": round(self.seconds, 2),

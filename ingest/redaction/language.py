@@ -6,17 +6,14 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+from rag.stop_words import stop_words
+
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
 @cache
 def _stop_words(language: str) -> frozenset[str]:
-    # Deferred: importing spaCy is slow; only its stop-word lists are needed, on first use.
-    if language == "fr":
-        from spacy.lang.fr.stop_words import STOP_WORDS
-    else:
-        from spacy.lang.en.stop_words import STOP_WORDS
-    return frozenset(STOP_WORDS)
+    return stop_words("fr" if language == "fr" else "en")
 
 
 def detect_language(text: str, languages: tuple[str, ...] = ("en", "fr"), sample_chars: int = 20_000) -> str:

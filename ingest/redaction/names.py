@@ -19,6 +19,8 @@ from typing import Any
 import regex
 from presidio_analyzer import RecognizerResult
 
+from rag.stop_words import all_stop_words
+
 # A capitalized word, hyphenated or with an apostrophe: "Jean-Luc", "O'Neil", "Smith-Jones" (never ending in "-").
 CAP = (
     r"\p{Lu}[\p{Ll}\p{M}'’]+(?:[-'’]\p{Lu}?[\p{Ll}\p{M}'’]+"
@@ -74,11 +76,7 @@ def fold(text: str) -> str:
 
 @cache
 def common_words() -> frozenset[str]:
-    # Deferred: importing spaCy is slow; only its stop-word lists are needed, on first use.
-    from spacy.lang.en.stop_words import STOP_WORDS as EN
-    from spacy.lang.fr.stop_words import STOP_WORDS as FR
-
-    return frozenset(fold(w) for w in (*EN, *FR, *TITLES, *_ADDRESSEES, *_CALENDAR))
+    return frozenset(fold(w) for w in (*all_stop_words(), *TITLES, *_ADDRESSEES, *_CALENDAR))
 
 
 def name_tokens(value: str) -> list[str]:

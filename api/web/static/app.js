@@ -187,8 +187,17 @@ async function loadCollections() {
 
 // ---- ask -----------------------------------------------------------------------------------------------
 
+// Where in the file: the location when there is one ("sheet Customers, rows 2-120"), else the page. Text read
+// by OCR has its own badge, so the "(OCR)" an OCR page's location ends with is not repeated beside it.
 function where(item) {
-  return item.location || `page ${item.page}`;
+  const place = item.location || `page ${item.page}`;
+  return item.ocr ? place.replace(/ \(OCR\)$/, "") : place;
+}
+
+function ocrBadge(item) {
+  if (!item.ocr) return null;
+  const title = "Read by OCR from a scanned page or an image: check it against the original.";
+  return element("span", { className: "badge ocr", text: "OCR", attrs: { title } });
 }
 
 // The chunk's text with the quoted spans marked: text nodes and <mark> elements only, never HTML.
@@ -209,6 +218,7 @@ function evidenceItem(quote) {
   const item = element("li", {}, [
     element("q", { text: quote.text }),
     element("span", { className: "where", text: `[${quote.n}] ${quote.source}, ${where(quote)}` }),
+    ocrBadge(quote),
   ]);
   item.dataset.source = quote.source;
   item.dataset.chunkId = quote.chunk_id;
@@ -226,6 +236,7 @@ function citationCard(citation, evidence = []) {
     element("span", { className: "n", text: `[${citation.n}]` }),
     element("span", { className: "source", text: citation.source }),
     element("span", { className: "page", text: where(citation) }),
+    ocrBadge(citation),
     element("span", { className: "score", text: `similarity ${citation.similarity.toFixed(2)}` }),
     element("span", { className: "score", text: `rank score ${citation.score.toFixed(4)}` }),
     citation.cited ? element("span", { className: "badge", text: "cited" }) : null,

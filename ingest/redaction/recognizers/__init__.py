@@ -20,7 +20,7 @@ from ingest.redaction.recognizers.french_siren import FrenchSirenRecognizer
 from ingest.redaction.recognizers.french_siret import FrenchSiretRecognizer
 from ingest.redaction.recognizers.given_name import GivenNameRecognizer
 from ingest.redaction.recognizers.payment_card import PaymentCardRecognizer
-from ingest.redaction.recognizers.phone import PHONE_REGIONS, DigitFloorPhoneRecognizer
+from ingest.redaction.recognizers.phone import phone_recognizer
 from ingest.redaction.recognizers.phone_pattern import PhoneNumberPatternRecognizer
 from ingest.redaction.recognizers.street_address import StreetAddressRecognizer
 from ingest.redaction.recognizers.titled_name import ContextualNameRecognizer
@@ -28,7 +28,6 @@ from ingest.redaction.recognizers.titled_name import ContextualNameRecognizer
 __all__ = [
     "ContextualNameRecognizer",
     "CuedNameRecognizer",
-    "DigitFloorPhoneRecognizer",
     "FrenchNirRecognizer",
     "FrenchSirenRecognizer",
     "FrenchSiretRecognizer",
@@ -40,6 +39,7 @@ __all__ = [
     "generic_recognizers",
     "name_recognizers",
     "pattern_recognizers",
+    "phone_recognizer",
     "street_address_recognizers",
 ]
 
@@ -69,7 +69,7 @@ def generic_recognizers(language: str) -> list[EntityRecognizer]:
         CreditCardRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
         IpRecognizer(supported_language=language),
-        DigitFloorPhoneRecognizer(supported_language=language, supported_regions=PHONE_REGIONS),
+        phone_recognizer(language),
     ]
 
 

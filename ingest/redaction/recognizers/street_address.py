@@ -14,6 +14,8 @@ from functools import cache
 import regex as re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
+from rag.stop_words import all_stop_words
+
 # Street types written after the name: the USPS suffix list's common words and the British ones.
 _EN_TYPES = (
     "Street|St|Str|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|"
@@ -131,12 +133,8 @@ _MAX_BLOCK_ITEMS = 6
 @cache
 def _sentence_words() -> frozenset[str]:
     """Words that start a sentence or a form label, never a town: "Please", "Mobile", "Thanks"."""
-    # Deferred: importing spaCy is slow; only its stop-word lists are needed, on first use.
-    from spacy.lang.en.stop_words import STOP_WORDS as EN
-    from spacy.lang.fr.stop_words import STOP_WORDS as FR
-
     extra = {"please", "thanks", "thank", "regards", "best", "call", "tel", "phone", "mobile", "fax", "email"}
-    return frozenset({*EN, *FR, *extra})
+    return all_stop_words() | extra
 
 
 def _plausible_place(value: str) -> bool:

@@ -1,0 +1,155 @@
+"""The components that the commands run without a server need, built for one run and closed after it: batch
+ingestion, forgetting, the consistency check and its repair, a one-off search, the answer and ticket services,
+and the services a server holds. Each function raises EnclaveError; the commands turn it into exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api.cli.common import console, progress_bar
+from ingest.check import CheckReport, RepairReport, check_consistency, repair
+from ingest.ledger import Ledger
+from ingest.lock import embedded_store_owner, store_write_lock
+from rag.lexical import LexicalIndex
+from rag.retriever import HybridRetriever, SearchFilters, SearchMode, require_collection
+from rag.settings import Settings
+from rag.store import ChromaStore, open_chroma_client, validate_collection_name
+from rag.types import SearchHit
+
+if TYPE_CHECKING:  # deferred: heavy (the model libraries, jinja2, the document loaders); annotations only
+    from api.services import Services
+    from ingest.outcomes import FileOutcome, IngestReport
+    from rag.answer import AnswerService
+    from rag.tickets import TicketService
+
+
+def ingest_paths(settings: Settings, paths: Sequence[Path], collection: str, *, prune: bool) -> IngestReport:
+    """Ingest ``paths`` into ``collection`` under the writer lock, a spinner while the models load, then a
+    progress bar per file."""
+    from ingest.components import build_batch_ingestion  # deferred: heavy (torch, spaCy, Presidio)
+
+    validate_collection_name(collection)
+    # Before the models load: a server that owns the embedded store stops this at once (exit 2).
+    with embedded_store_owner(settings), ExitStack() as opened:
+        with console.status("Loading models..."):
+            batch = build_batch_ingestion(settings)
+        opened.callback(batch.close)
+        pipeline = batch.pipeline
+        opened.callback(pipeline.ledger.close)
+        opened.callback(pipeline.lexical.close)
+        if isinstance(pipeline.store, ChromaStore):
+            opened.callback(pipeline.store.close)
+        with store_write_lock(settings.lock_path, settings.lock_timeout_seconds), progress_bar() as progress:
+            task = progress.add_task("ingesting", total=None, current="")
+            return pipeline.ingest_paths(
+                paths,
+                collection,
+                prune=prune,
+                on_start=lambda total: progress.update(task, total=total),
+                on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
+            )
+
+
+def forget_paths(settings: Settings, paths: Sequence[Path], collection: str) -> list[FileOutcome]:
+    """Forget the documents ingested from ``paths`` into ``collection``, under the writer lock."""
+    from ingest.components import build_pipeline, build_redactor  # deferred: heavy (torch, spaCy, Presidio)
+    from rag.components import load_embedder  # deferred: heavy (jinja2, the model libraries)
+
+    # Before the models load: a server that owns the embedded store stops this at once (exit 2).
+    with embedded_store_owner(settings), ExitStack() as opened:
+        # Forgetting reads no chunk text: the store needs no text lookup.
+        store = ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+        opened.callback(store.close)
+        pipeline = build_pipeline(
+            settings, redactor=build_redactor(settings), embedder=load_embedder(settings), store=store
+        )
+        opened.callback(pipeline.ledger.close)
+        opened.callback(pipeline.lexical.close)
+        with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+            return pipeline.forget_paths(paths, collection)
+
+
+@dataclass
+class CheckOutcome:
+    """A consistency check, and when it was repaired, what the repair did and the check after it."""
+
+    report: CheckReport
+    repaired: RepairReport | None = None
+    after_repair: CheckReport | None = None
+
+
+def check_store(settings: Settings, collection: str | None, *, fix: bool) -> CheckOutcome:
+    """Check that the ledger, the vector store and the lexical index agree; with ``fix``, repair what does not
+    (under the writer lock) and check again."""
+    if collection is not None:
+        validate_collection_name(collection)
+    # Only a repair writes; it owns the embedded store for the run, so a running server stops it (exit 2).
+    with embedded_store_owner(settings) if fix else nullcontext(), ExitStack() as opened:
+        ledger = Ledger(settings.ledger_path)
+        opened.callback(ledger.close)
+        # Checking reads ids, not chunk texts: the store needs no text lookup.
+        store = ChromaStore(open_chroma_client(settings.store_dir, settings.chroma_url, settings.chroma_token))
+        opened.callback(store.close)
+        report = check_consistency(ledger, store, settings.lexical_path, collection)
+        if not fix or report.consistent:
+            return CheckOutcome(report)
+        with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+            # Checked again under the lock: an ingest may have finished in between.
+            report = check_consistency(ledger, store, settings.lexical_path, collection)
+            lexical = LexicalIndex(settings.lexical_path)
+            opened.callback(lexical.close)
+            repaired = repair(report, ledger, store, lexical)
+        after = check_consistency(ledger, store, settings.lexical_path, collection)
+        return CheckOutcome(report, repaired, after)
+
+
+def search_collection(
+    settings: Settings, query: str, collection: str, top_k: int, source: str | None, mode: SearchMode
+) -> tuple[str, list[SearchHit]]:
+    """The redacted query and its hits in ``collection``, best first."""
+    from ingest.components import build_redactor  # deferred: heavy (torch, spaCy, Presidio)
+    from rag.answer import validate_text  # deferred: heavy (jinja2)
+    from rag.components import load_embedder, open_store  # deferred: heavy (jinja2, the model libraries)
+
+    validate_collection_name(collection)
+    store = open_store(settings)
+    # Before the models load (seconds): an unknown collection is an error in every mode.
+    require_collection(store, collection)
+    redacted = build_redactor(settings).redact(validate_text(query, "query", settings.max_question_chars)).text
+    retriever = HybridRetriever(
+        load_embedder(settings),
+        store,
+        # One search: building the in-memory ranking of a large store would cost more than it saves.
+        LexicalIndex(settings.lexical_path, in_memory_min_chunks=sys.maxsize),
+        candidates=settings.retrieval_candidates,
+    )
+    try:
+        return redacted, retriever.search(redacted, collection, top_k, SearchFilters(source=source), mode=mode)
+    finally:
+        retriever.close()
+
+
+def answer_services(settings: Settings) -> tuple[AnswerService, TicketService]:
+    """The answer and ticket services, for the commands that do not start a server."""
+    from api.services import Services  # deferred: heavy (torch, spaCy, Presidio, llama.cpp)
+
+    services = Services.load(settings)
+    return services.answers, services.tickets
+
+
+def serving_services(settings: Settings) -> Services:
+    """Every model a server needs, loaded and run once, with the embedded store owned by this process."""
+    from api.services import Services  # deferred: heavy (torch, spaCy, Presidio, llama.cpp)
+
+    with console.status("Loading models..."):
+        services = Services.load(settings)
+    # Before warming up: a data dir whose embedded store another process writes is refused in one line.
+    services.own_store()
+    with console.status("Warming up the models..."):
+        services.warm_up()
+    return services

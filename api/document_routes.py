@@ -1,0 +1,244 @@
+"""Documents and collections: upload (``POST /v1/documents``), list, delete, and ``GET /v1/collections``.
+
+An upload is ingested whole or not at all: its file names are its documents' identities in the collection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import anyio
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.keys import Permission
+from api.route_helpers import collection_of
+from api.schemas import CollectionItem, CollectionList, DocumentItem, DocumentList, DocumentResult, UploadResponse
+from api.security import RequestContext
+from api.services import Services
+from ingest.admission import document_id_for
+from ingest.lock import store_write_lock
+from rag.errors import (
+    ConflictError,
+    DocumentNotFoundError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnsupportedDocumentError,
+)
+from rag.types import DocumentStatus, FileOutcomeStatus
+
+_UNSAFE_NAME = re.compile(r"[^\w.\- ()]+", re.UNICODE)
+
+
+def safe_upload_name(filename: str | None) -> str:
+    """A display name for an upload: its last path component, printable, never used as a path."""
+    name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE_NAME.sub("_", name).strip(" .") or "upload"
+    return name[:200]
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload's OpenAPI operation, with the multipart body its handler reads from the form itself."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            required=True,
+            description="One or more files, under any field names.",
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.OBJECT, additional_properties=file)
+                )
+            },
+        )
+
+
+class DocumentController(Controller):
+    path = "/v1"
+    tags = ["documents"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
+
+    @post("/documents", status_code=HTTP_201_CREATED, operation_class=UploadOperation)
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+        collection: FromQuery[str | None] = None,
+        replace: Annotated[
+            bool, QueryParameter(description="Replace documents of the same names; without it they are a 409.")
+        ] = False,
+    ) -> UploadResponse:
+        """Upload files (multipart, any field name) through the ingestion pipeline.
+
+        A file named like a document already in the collection is refused (409) unless ``replace=true``."""
+        name = collection_of(services, collection)
+        context.require(Permission.WRITE, name)
+        context.audit["replace"] = replace
+        limit = services.settings.max_upload_bytes
+        # The form is read here rather than declared as a typed body: Litestar's typed multipart
+        # extractor answers an empty multipart body with a 500 (found by fuzzing).
+        try:
+            form = await request.form()
+        except (ValueError, IndexError) as exc:  # a field that is not text in its charset, a broken part
+            raise InvalidInputError(f"the upload is not a readable multipart form: {type(exc).__name__}") from exc
+        uploads = []
+        for upload in (value for _, value in form.multi_items() if isinstance(value, UploadFile)):
+            content = await upload.read()
+            if len(content) > limit:
+                raise PayloadTooLargeError(f"{len(content)} bytes is more than the upload limit of {limit}")
+            uploads.append((safe_upload_name(upload.filename), content))
+        if not uploads:
+            raise InvalidInputError("no file in the upload")
+        try:
+            results = await anyio.to_thread.run_sync(lambda: _ingest_uploads(services, name, uploads, replace))
+        except UploadConflictError as exc:
+            context.audit.update(
+                documents=[{"source": s, "document_id": d, "status": "conflict"} for s, d in exc.documents]
+            )
+            raise
+        context.audit.update(
+            documents=[
+                {"source": r.source, "document_id": r.document_id, "status": r.status, "chunks": r.chunks}
+                for r in results
+            ]
+        )
+        if all(result.status is FileOutcomeStatus.FAILED for result in results):
+            reasons = "; ".join(f"{r.source}: {r.reason}" for r in results)
+            raise UnsupportedDocumentError(reasons)
+        return UploadResponse(collection=name, documents=results)
+
+    @get("/documents", sync_to_thread=True)
+    def list_documents(
+        self,
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+        collection: FromQuery[str | None] = None,
+    ) -> DocumentList:
+        """Documents in the ledger, with their status, chunks and redaction counts."""
+        name = collection_of(services, collection) if collection else None
+        context.require(Permission.READ, name)
+        return DocumentList(
+            documents=[
+                DocumentItem(
+                    document_id=e.document_id,
+                    collection=e.collection,
+                    source=e.source,
+                    status=e.status,
+                    kind=e.kind,
+                    pages=e.pages,
+                    chunks=e.chunk_count,
+                    redactions=e.redactions,
+                    reason=e.reason,
+                )
+                for e in services.ledger.entries(collection=name)
+                if context.principal.sees(e.collection)
+            ]
+        )
+
+    @delete("/documents/{document_id:str}", sync_to_thread=True, status_code=200)
+    def delete_document(
+        self,
+        document_id: FromPath[str],
+        services: NamedDependency[Services],
+        context: NamedDependency[RequestContext],
+        collection: FromQuery[str | None] = None,
+    ) -> DocumentResult:
+        """Forget a document: every chunk and vector of it, and its ledger entry."""
+        name = collection_of(services, collection)
+        context.require(Permission.WRITE, name)
+        context.audit.update(documents=[{"document_id": document_id}])
+        with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
+            outcome = services.pipeline.forget_document(name, document_id)
+        if outcome is None:
+            raise DocumentNotFoundError(f"no document {document_id!r} in collection {name!r}")
+        return DocumentResult(
+            source=outcome.source,
+            document_id=document_id,
+            status=outcome.status,
+            chunks=outcome.chunks,
+            redactions={},
+            reason=None,
+        )
+
+    @get("/collections", sync_to_thread=True)
+    def collections(
+        self, services: NamedDependency[Services], context: NamedDependency[RequestContext]
+    ) -> CollectionList:
+        """Collections with their chunk and document counts (those this key may see)."""
+        context.require(Permission.READ)
+        names = context.visible(services.store.collections())
+        documents: dict[str, int] = {}
+        for entry in services.ledger.entries(status=DocumentStatus.DONE):
+            documents[entry.collection] = documents.get(entry.collection, 0) + 1
+        return CollectionList(
+            collections=[
+                CollectionItem(name=n, chunks=services.store.count(n), documents=documents.get(n, 0)) for n in names
+            ]
+        )
+
+
+class UploadConflictError(ConflictError):
+    """Files of an upload named like documents of the collection (or like each other): nothing was ingested."""
+
+    def __init__(self, detail: str, documents: list[tuple[str, str]]) -> None:
+        super().__init__(detail)
+        self.documents = documents  # (source, document id)
+
+
+UPLOAD_ROOT = "upload:"
+
+
+def _ingest_uploads(
+    services: Services, collection: str, uploads: list[tuple[str, bytes]], replace: bool = False
+) -> list[DocumentResult]:
+    """Ingest every file of an upload, or none: an upload's name is its document's identity in the collection."""
+    named = [(source, document_id_for(UPLOAD_ROOT, source)) for source, _ in uploads]
+    sources = [source for source, _ in named]
+    twice = sorted({(source, document_id) for source, document_id in named if sources.count(source) > 1})
+    if twice:
+        names = ", ".join(source for source, _ in twice)
+        raise UploadConflictError(f"more than one file named {names} in one upload", twice)
+    results = []
+    with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
+        # Checked under the writer's lock, so that two uploads of one name cannot both pass it. A failed
+        # upload left nothing in the store: trying again replaces no one's document.
+        taken = [
+            (source, document_id)
+            for source, document_id in named
+            if (entry := services.ledger.get(collection, document_id)) is not None
+            and entry.status is not DocumentStatus.FAILED
+        ]
+        if taken and not replace:
+            names = ", ".join(source for source, _ in taken)
+            raise UploadConflictError(
+                f"{names}: a document of this name is already in collection {collection!r}; "
+                "upload with replace=true to replace it",
+                taken,
+            )
+        for source, content in uploads:
+            outcome = services.pipeline.ingest_bytes(
+                content,
+                collection=collection,
+                root=UPLOAD_ROOT,
+                source=source,
+                path=f"{UPLOAD_ROOT}{collection}/{source}",
+            )
+            results.append(
+                DocumentResult(
+                    source=source,
+                    document_id=outcome.document_id,
+                    status=outcome.status,
+                    chunks=outcome.chunks,
+                    redactions=dict(outcome.redactions),
+                    reason=outcome.reason,
+                )
+            )
+    return results
