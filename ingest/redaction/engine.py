@@ -12,6 +12,7 @@ from typing import Any, Literal, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
 from ingest.redaction.names import vocabulary_of
@@ -22,6 +23,7 @@ from ingest.redaction.recognizers import (
     pattern_recognizers,
     street_address_recognizers,
 )
+from ingest.redaction.recognizers.phone import windowed
 from ingest.redaction.redactor import PresidioRedactor
 from rag.errors import ConfigurationError
 from rag.offline import use_bundled_public_suffix_list
@@ -88,6 +90,7 @@ def build_analyzer(
 
     registry = RecognizerRegistry(supported_languages=languages)
     registry.load_predefined_recognizers(languages=languages, nlp_engine=nlp_engine)
+    registry.recognizers = [windowed(r) if type(r) is PhoneRecognizer else r for r in registry.recognizers]
     extra: list[EntityRecognizer] = [*street_address_recognizers(), *french_identifier_recognizers()]
     # Common words of every configured language: a given name that is also one ("Will") needs more.
     vocabulary = frozenset[str]().union(*(vocabulary_of(nlp) for nlp in pipelines.values()))
