@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from api.admin_routes import AdminController, me
 from api.document_routes import DocumentController
 from api.health_routes import healthz, readyz
+from api.labelset_routes import LabelSetController
 from api.metrics import count_generations, http_metrics_middleware, metrics
 from api.openai_compat import chat_completions
 from api.problems import EXCEPTION_HANDLERS
@@ -34,6 +35,7 @@ def create_app(services: Services, bind_host: str | None = None) -> Litestar:
         route_handlers=[
             SearchController,
             TicketController,
+            LabelSetController,
             # Uploads get their own, larger body limit than JSON requests.
             Router(path="/", route_handlers=[DocumentController], request_max_body_size=settings.max_upload_bytes),
             chat_completions,

@@ -24,6 +24,7 @@ class Permission(StrEnum):
 
     READ = "read"  # search, ask, list documents
     WRITE = "write"  # upload, delete documents
+    TRAIN = "train"  # create, train and delete ticket label sets
     ADMIN = "admin"  # keys, audit, every collection's settings
 
 
@@ -32,13 +33,15 @@ class Role(StrEnum):
 
     READER = "reader"
     INGESTER = "ingester"
+    TRAINER = "trainer"
     ADMIN = "admin"
 
 
 ROLES: dict[Role, frozenset[Permission]] = {
     Role.READER: frozenset({Permission.READ}),
     Role.INGESTER: frozenset({Permission.READ, Permission.WRITE}),
-    Role.ADMIN: frozenset({Permission.READ, Permission.WRITE, Permission.ADMIN}),
+    Role.TRAINER: frozenset({Permission.READ, Permission.TRAIN}),
+    Role.ADMIN: frozenset(Permission),
 }
 ALL_COLLECTIONS = "*"
 _PREFIX = "enc_"

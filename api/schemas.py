@@ -104,17 +104,25 @@ class AskResponse(BaseModel):
 
 class ClassifyRequest(_Strict):
     text: str = Field(min_length=1)
-    labels: list[str] = Field(min_length=2)
+    labels: list[str] | None = Field(default=None, min_length=2, description="Ad-hoc labels (or give labelset).")
+    labelset: str | None = Field(default=None, description="A stored label set's name (or give labels).")
     multi_label: bool = False
     descriptions: dict[str, str] | None = Field(
-        default=None, description="Optional words describing each label; common labels have built-in ones."
+        default=None, description="Optional words describing each ad-hoc label; common labels have built-in ones."
+    )
+    min_confidence: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Below this confidence the label is null: a human decides."
+    )
+    rerank_with_llm: bool = Field(
+        default=False, description="Let the language model vote too (about a second a ticket on two cores)."
     )
 
 
 class ClassifyResponse(BaseModel):
-    label: str
+    label: str | None = Field(description="The best label, or null when its confidence is below min_confidence.")
     labels: list[str]
-    scores: dict[str, float]
+    confidence: float = Field(description="The best label's calibrated probability.")
+    scores: dict[str, float] = Field(description="Each label's probability, best first (the best 50 at most).")
 
 
 class SummarizeRequest(_Strict):
@@ -124,6 +132,38 @@ class SummarizeRequest(_Strict):
 
 class SummarizeResponse(BaseModel):
     summary: str
+    removed: list[str] = Field(
+        default_factory=list,
+        description="Sentences of the model's summary dropped: they stated a number or placeholder not in the ticket.",
+    )
+
+
+class LabelSetCreate(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    labels: list[str]
+    descriptions: dict[str, str] | None = None
+
+
+class LabelledExample(_Strict):
+    text: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
+class LabelSetTrain(_Strict):
+    examples: list[LabelledExample] = Field(min_length=1)
+    replace: bool = Field(default=False, description="Start again from these examples instead of adding them.")
+
+
+class LabelSetView(BaseModel):
+    name: str
+    labels: list[str]
+    descriptions: dict[str, str]
+    created_at: str
+    trained_at: str | None
+    model: str = Field(description="trained, or zero-shot from the labels' names and descriptions")
+    examples: int
+    examples_per_label: dict[str, int]
+    training: dict[str, float] = Field(description="What training chose: c, alpha, temperature, examples.")
 
 
 class DocumentResult(BaseModel):

@@ -18,6 +18,8 @@ from ingest.pipeline import IngestionPipeline
 from rag.answer import AnswerService
 from rag.components import build_answers, load_embedder, load_generator, open_store
 from rag.errors import OverloadedError
+from rag.label_sets import LabelSetStore
+from rag.label_training import LabelSetService
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Generator, Redactor
 from rag.retriever import HybridRetriever
@@ -224,10 +226,12 @@ class Services:
         )
         retriever = HybridRetriever(embedder, store, lexical, candidates=settings.retrieval_candidates)
         answers = build_answers(settings, redactor=queries, retriever=retriever, embedder=embedder, generator=generator)
+        label_sets = LabelSetService(
+            LabelSetStore(settings.labelsets_dir), queries, embedder, max_text_chars=settings.max_ticket_chars
+        )
         tickets = TicketService(
-            redactor=queries,
-            embedder=embedder,
             generator=generator,
+            label_sets=label_sets,
             model_weight=settings.classify_model_weight,
             max_text_chars=settings.max_ticket_chars,
         )

@@ -14,6 +14,7 @@ from api.schemas import ClassifyRequest, ClassifyResponse, SummarizeRequest, Sum
 from api.security import RequestContext
 from api.services import Services
 from rag.errors import InvalidInputError
+from rag.tickets import ClassifyOptions
 
 
 class TicketController(Controller):
@@ -74,23 +75,41 @@ def _check_batch(services: Services, items: list[Any]) -> None:
         raise InvalidInputError(f"at most {services.settings.max_batch_items} items per batch")
 
 
+def classify_options(item: ClassifyRequest) -> ClassifyOptions:
+    return ClassifyOptions(
+        labels=item.labels,
+        labelset=item.labelset,
+        descriptions=item.descriptions,
+        multi_label=item.multi_label,
+        min_confidence=item.min_confidence,
+        rerank_with_llm=item.rerank_with_llm,
+    )
+
+
 async def _classify_all(services: Services, items: list[ClassifyRequest]) -> list[ClassifyResponse]:
     def work() -> list[ClassifyResponse]:
-        results = []
-        for item in items:
-            result = services.tickets.classify(item.text, item.labels, item.multi_label, item.descriptions)
-            results.append(ClassifyResponse(label=result.label, labels=result.labels, scores=result.scores))
-        return results
+        # Items that ask the same thing are classified in one batch: redacted and embedded together.
+        groups: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            groups.setdefault(item.model_dump_json(exclude={"text"}), []).append(index)
+        results: list[ClassifyResponse | None] = [None] * len(items)
+        for indexes in groups.values():
+            options = classify_options(items[indexes[0]])
+            found = services.tickets.classify_many([items[i].text for i in indexes], options)
+            for index, result in zip(indexes, found, strict=True):
+                results[index] = ClassifyResponse.model_validate(result.to_dict())
+        return [result for result in results if result is not None]
 
+    if not any(item.rerank_with_llm for item in items):
+        # Without the language model, classification does not wait in the generation queue.
+        return await anyio.to_thread.run_sync(work)
     async with services.queue.admit():
         return await anyio.to_thread.run_sync(work)
 
 
 async def _summarize_all(services: Services, items: list[SummarizeRequest]) -> list[SummarizeResponse]:
     def work() -> list[SummarizeResponse]:
-        return [
-            SummarizeResponse(summary=services.tickets.summarize(item.text, item.max_words).summary) for item in items
-        ]
+        return [SummarizeResponse(**vars(services.tickets.summarize(item.text, item.max_words))) for item in items]
 
     async with services.queue.admit():
         return await anyio.to_thread.run_sync(work)

@@ -54,6 +54,10 @@ class CollectionNotFoundError(NotFoundError):
     title = "Unknown collection"
 
 
+class LabelSetNotFoundError(NotFoundError):
+    title = "Unknown label set"
+
+
 class DocumentNotFoundError(NotFoundError):
     title = "Unknown document"
 

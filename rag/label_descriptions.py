@@ -1,10 +1,15 @@
 """What common support-ticket labels mean, for the embedding side of classification.
 
 A bare word like "technical" embeds far from "the VPN client fails with error 809"; a description of
-the label does not. Callers can send their own descriptions; these cover labels teams often use.
+the label does not. Callers can send their own descriptions; these cover labels teams often use. A label's
+zero-shot vector is the mean of its name's embedding and its description's (rag/label_training.py): on the
+project's ticket set, chosen on one half and measured on the other, the mean found 81.7% of the tickets, the
+description alone 79.6%, the name alone 81.2% (written as words; 77.1% as "password_reset").
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 COMMON_LABELS: dict[str, str] = {
     "billing": "billing: invoices, payments, charges, refunds, prices, subscriptions",
@@ -29,8 +34,13 @@ COMMON_LABELS: dict[str, str] = {
 }
 
 
-def describe(label: str, given: dict[str, str] | None = None) -> str:
-    """The text embedded for a label: the caller's description, a known one, or the label itself."""
+def label_name(label: str) -> str:
+    """A label as words: "password_reset" and "password-reset" embed as "password reset" does."""
+    return " ".join(label.replace("_", " ").replace("-", " ").split())
+
+
+def describe(label: str, given: Mapping[str, str] | None = None) -> str | None:
+    """The description embedded for a label: the caller's, a known one for a common label, or None."""
     if given and given.get(label):
-        return f"{label}: {given[label]}"
-    return COMMON_LABELS.get(label.strip().lower(), label)
+        return f"{label_name(label)}: {given[label]}"
+    return COMMON_LABELS.get(label_name(label).lower())

@@ -163,7 +163,9 @@ class Settings(BaseSettings):
     llm_allowed_hosts: list[str] = Field(
         default_factory=list, description="Hosts besides loopback that ENCLAVE_LLM_BASE_URL may name."
     )
-    classify_model_weight: float = Field(default=0.2, ge=0.0, le=1.0)
+    classify_model_weight: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="Weight of the language model's vote with --rerank-with-llm."
+    )
 
     # API.
     host: str = Field(default="127.0.0.1")
@@ -238,6 +240,10 @@ class Settings(BaseSettings):
     @property
     def audit_path(self) -> Path:
         return self.data_dir / "audit.jsonl"
+
+    @property
+    def labelsets_dir(self) -> Path:
+        return self.data_dir / "labelsets"
 
     @property
     def lexical_path(self) -> Path:

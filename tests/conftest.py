@@ -244,3 +244,26 @@ def live_server(services: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def secured(services: Any, tmp_path: Path) -> Iterator[tuple[Any, Any, Any]]:
+    """The session's services with a keys file and an audit log of this test's own: (client, keys, audit)."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from api.audit import AuditLog
+    from api.keys import KeyStore
+
+    keys = KeyStore(tmp_path / "keys.json")
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    settings = services.settings.model_copy(update={"rate_limit_per_minute": 30})
+    app = create_app(replace(services, keys=keys, audit=audit, settings=settings))
+    with TestClient(app=app) as client:
+        yield client, keys, audit
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

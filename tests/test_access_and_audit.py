@@ -6,8 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +14,9 @@ import pytest
 from api.audit import AuditLog
 from api.keys import KeyStore
 
+from .conftest import auth
+
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def secured(services: Any, tmp_path: Path) -> Iterator[tuple[Any, KeyStore, AuditLog]]:
-    """The session's services with a keys file and an audit log of this test's own."""
-    from litestar.testing import TestClient
-
-    from api.app import create_app
-
-    keys = KeyStore(tmp_path / "keys.json")
-    audit = AuditLog(tmp_path / "audit.jsonl")
-    settings = services.settings.model_copy(update={"rate_limit_per_minute": 30})
-    app = create_app(replace(services, keys=keys, audit=audit, settings=settings))
-    with TestClient(app=app) as client:
-        yield client, keys, audit
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_keys_file_holds_only_salted_hashes(tmp_path: Path) -> None:

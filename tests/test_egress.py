@@ -16,7 +16,8 @@ from rag.egress import EgressRefusedError
 
 from .conftest import SAMPLE_DOCS
 
-# Ingest, search, ask, classify and summarize with the real components, as the server builds them.
+# Ingest, search, ask, classify (with the language model's vote, and with a trained label set) and summarize
+# with the real components, as the server builds them.
 WORKLOAD = """
 import sys
 from pathlib import Path
@@ -29,7 +30,14 @@ assert report.count("new") == 2, report.to_dict()
 assert services.answers.search("payments outage", "default").hits
 answer = services.answers.ask("How long did the payments API outage last?", "default")
 assert answer.citations, answer
-assert services.tickets.classify("Refund my double charge", ["billing", "technical"]).label
+from rag.label_training import LabelledTicket
+from rag.tickets import ClassifyOptions
+adhoc = ClassifyOptions(labels=["billing", "technical"], rerank_with_llm=True)
+assert services.tickets.classify("Refund my double charge", adhoc).label
+services.tickets.label_sets.create("egress", ["billing", "technical"])
+examples = [("refund my double charge", "billing"), ("the VPN fails", "technical")] * 4
+services.tickets.label_sets.train("egress", [LabelledTicket(text, label) for text, label in examples])
+assert services.tickets.classify("I was charged twice", ClassifyOptions(labelset="egress")).label
 assert services.tickets.summarize("The VPN fails with error 809 since the update on all laptops.").summary
 print("WORKLOAD DONE")
 """

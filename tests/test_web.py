@@ -271,6 +271,36 @@ def test_ticket_gets_a_label_with_scores_and_a_summary(visit: Visit) -> None:
     visit.assert_clean()
 
 
+def test_a_ticket_classified_with_a_trained_label_set_shows_its_confidence(visit: Visit, services: Any) -> None:
+    from playwright.sync_api import expect
+
+    from rag.label_training import LabelledTicket
+
+    label_sets = services.tickets.label_sets
+    label_sets.create("web-desk", ["invoice", "printer"])
+    try:
+        examples = [("the invoice total is wrong", "invoice"), ("please resend my invoice", "invoice")]
+        examples += [("the printer jams", "printer"), ("printer out of toner", "printer")]
+        label_sets.train("web-desk", [LabelledTicket(text, label) for text, label in examples])
+        page = visit.page
+        page.get_by_role("tab", name="Tickets").click()
+        page.select_option("#ticket-labelset", "web-desk")
+        expect(page.locator("#ticket-extra")).to_be_disabled()  # the ad-hoc labels do not apply
+        page.fill("#ticket-text", "The printer on the second floor prints blank pages.")
+        page.fill("#ticket-min-confidence", "0")
+        page.click("#ticket-submit")
+        expect(page.locator("#ticket-result")).to_have_attribute("data-state", "done", timeout=ANSWER_TIMEOUT_MS)
+        expect(page.locator("#ticket-label")).to_have_text("printer")
+        expect(page.locator("#ticket-confidence")).to_have_text(re.compile(r"\(confidence [01]\.\d\d\)"))
+        page.fill("#ticket-min-confidence", "1")
+        page.click("#ticket-submit")
+        expect(page.locator("#ticket-result")).to_have_attribute("data-state", "done", timeout=ANSWER_TIMEOUT_MS)
+        expect(page.locator("#ticket-label")).to_have_text("none: left to a human")
+        visit.assert_clean()
+    finally:
+        label_sets.store.delete("web-desk")
+
+
 def test_admin_sees_collections_keys_and_the_audit_trail(visit: Visit) -> None:
     from playwright.sync_api import expect
 

@@ -9,6 +9,7 @@ from api.cli.audit_commands import commands as audit_commands
 from api.cli.document_commands import commands as document_commands
 from api.cli.eval_commands import commands as eval_commands
 from api.cli.key_commands import commands as key_commands
+from api.cli.label_commands import commands as label_commands
 from api.cli.query_commands import commands as query_commands
 from api.cli.server_commands import commands as server_commands
 from api.cli.ticket_commands import commands as ticket_commands
@@ -25,6 +26,7 @@ app.add_typer(document_commands)
 app.add_typer(query_commands)
 app.add_typer(ticket_commands)
 app.add_typer(server_commands)
+app.add_typer(label_commands, name="labels")
 app.add_typer(key_commands, name="keys")
 app.add_typer(audit_commands, name="audit")
 app.add_typer(eval_commands, name="eval")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # deferred: heavy (the model libraries, jinja2, the document 
     from api.services import Services
     from ingest.outcomes import FileOutcome, IngestReport
     from rag.answer import AnswerService
+    from rag.label_training import LabelSetService
     from rag.tickets import TicketService
 
 
@@ -140,6 +141,35 @@ def answer_services(settings: Settings) -> tuple[AnswerService, TicketService]:
 
     services = Services.load(settings)
     return services.answers, services.tickets
+
+
+def label_set_service(settings: Settings) -> LabelSetService:
+    """Label sets with the redactor and embedder their examples go through: no store, no language model."""
+    # deferred: heavy (torch, spaCy, Presidio)
+    from ingest.components import build_redactor
+    from rag.components import load_embedder
+    from rag.label_sets import LabelSetStore
+    from rag.label_training import LabelSetService
+
+    with console.status("Loading models..."):
+        redactor, embedder = build_redactor(settings), load_embedder(settings)
+    return LabelSetService(LabelSetStore(settings.labelsets_dir), redactor, embedder, settings.max_ticket_chars)
+
+
+def ticket_service(settings: Settings, with_language_model: bool) -> TicketService:
+    """Tickets classified on the embeddings; the language model is loaded only when it is asked to vote."""
+    # deferred: heavy (torch, spaCy, Presidio, llama.cpp)
+    from rag.components import load_generator
+    from rag.tickets import TicketService
+
+    label_sets = label_set_service(settings)
+    generator = load_generator(settings) if with_language_model else None
+    return TicketService(
+        generator=generator,
+        label_sets=label_sets,
+        model_weight=settings.classify_model_weight,
+        max_text_chars=settings.max_ticket_chars,
+    )
 
 
 def serving_services(settings: Settings) -> Services:

@@ -144,7 +144,7 @@ function selectTab(tab) {
     other.tabIndex = selected ? 0 : -1;
     $(other.getAttribute("aria-controls")).hidden = !selected;
   }
-  const onShow = { "tab-documents": loadDocuments, "tab-admin": loadAdmin }[tab.id];
+  const onShow = { "tab-documents": loadDocuments, "tab-admin": loadAdmin, "tab-tickets": loadLabelSets }[tab.id];
   if (onShow) onShow();
 }
 
@@ -519,26 +519,55 @@ function ticketLabels() {
   return [...new Set([...picked, ...typed])];
 }
 
+async function loadLabelSets() {
+  const select = $("ticket-labelset");
+  const chosen = select.value;
+  try {
+    const sets = await api("/v1/labelsets");
+    select.replaceChildren(
+      element("option", { text: "The labels below", attrs: { value: "" } }),
+      ...sets.map((set) =>
+        element("option", {
+          text: `${set.name} (${set.labels.length} labels, ${set.model === "trained" ? `${set.examples} examples` : "untrained"})`,
+          attrs: { value: set.name },
+        }),
+      ),
+    );
+    select.value = sets.some((set) => set.name === chosen) ? chosen : "";
+  } catch {
+    // Label sets are optional: without them (or without the right to list them) the labels below are used.
+  }
+  $("ticket-adhoc").disabled = Boolean(select.value);
+}
+
 function setupTickets() {
+  $("ticket-labelset").addEventListener("change", () => {
+    $("ticket-adhoc").disabled = Boolean($("ticket-labelset").value);
+  });
   $("ticket-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("ticket-text").value.trim();
+    const labelset = $("ticket-labelset").value;
     const labels = ticketLabels();
     if (!text) return;
-    if (labels.length < 2) {
-      $("ticket-status").textContent = "Pick or type at least two labels.";
+    if (!labelset && labels.length < 2) {
+      $("ticket-status").textContent = "Pick or type at least two labels, or choose a label set.";
       return;
     }
+    const minConfidence = Number($("ticket-min-confidence").value) || 0;
     const result = $("ticket-result");
     result.hidden = true;
     result.dataset.state = "working";
     $("ticket-submit").disabled = true;
     $("ticket-status").textContent = "Classifying…";
     try {
+      const choice = labelset ? { labelset } : { labels };
       const classified = await api("/v1/tickets/classify", {
-        json: { text, labels, multi_label: $("ticket-multi").checked },
+        json: { text, ...choice, multi_label: $("ticket-multi").checked, min_confidence: minConfidence },
       });
-      $("ticket-label").textContent = classified.labels.join(", ") || classified.label;
+      $("ticket-label").textContent =
+        classified.label === null ? "none: left to a human" : classified.labels.join(", ") || classified.label;
+      $("ticket-confidence").textContent = `(confidence ${classified.confidence.toFixed(2)})`;
       const ranked = Object.entries(classified.scores).sort((a, b) => b[1] - a[1]);
       $("ticket-scores").tBodies[0].replaceChildren(
         ...ranked.map(([label, score]) =>
