@@ -114,7 +114,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Microseconds: the time also tells one training (or creation) of a set from the next, for the model cache.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class LabelSetStore:

@@ -70,7 +70,7 @@ class LabelSetService:
         self.redactor = redactor
         self.embedder = embedder
         self._max_text_chars = max_text_chars
-        self._models: dict[tuple[str, str, str | None], LinearModel] = {}
+        self._models: dict[tuple[object, ...], LinearModel] = {}
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -128,7 +128,9 @@ class LabelSetService:
     def model(self, name: str) -> tuple[LabelSet, LinearModel]:
         """The set and its model: trained if it was, zero-shot from its labels' descriptions otherwise."""
         label_set = self.store.get(name)
-        key = (label_set.name, label_set.created_at, label_set.trained_at)
+        # What the model depends on: a set deleted and created again, or trained again, is another key.
+        described = tuple(sorted(label_set.descriptions.items()))
+        key = (label_set.name, tuple(label_set.labels), described, label_set.created_at, label_set.trained_at)
         with self._lock:
             cached = self._models.get(key)
         if cached is not None:

@@ -253,3 +253,12 @@ def test_two_trainings_of_one_set_at_once_keep_both_sets_of_examples(
         list(pool.map(lambda batch: service.train("shared", batch), batches))
     assert service.store.get("shared").examples_per_label == {"invoice": 3, "printer": 4}
     assert len(service.store.examples("shared")) == 7
+
+
+def test_a_set_deleted_and_created_again_at_once_classifies_with_its_new_labels(service: LabelSetService) -> None:
+    tickets = TicketService(generator=None, label_sets=service)
+    service.create("again", ["invoice", "printer"])
+    assert tickets.classify("my invoice is wrong", ClassifyOptions(labelset="again")).label == "invoice"
+    service.store.delete("again")
+    service.create("again", ["vpn", "password"])
+    assert tickets.classify("my invoice is wrong", ClassifyOptions(labelset="again")).label in {"vpn", "password"}

@@ -88,6 +88,31 @@ def test_nir_with_a_wrong_key_is_left_alone(redactor: Any) -> None:
     assert "FR_NIR" not in {e.type for e in redactor.redact(text, "fr").entities}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The key of these does not check (mistyped), or there is none: their label makes them personal all the same.
+        "Son numéro de sécurité sociale est 1 85 05 69 123 456 78, à vérifier.",
+        "numéro de sécurité sociale : 1.85.05.69.123.456.78",
+        "NIR : 185056912345678",
+        "N° de sécu 1 85 05 69 123 456 (clé manquante).",
+        # A key that checks makes it certain, whatever the spelling and with no label.
+        "Dossier de 2 55 08 14 168 025 38 transmis.",
+        "Dossier de 2.55.08.14.168.025.38 transmis.",
+        "Dossier de 255081416802538 transmis.",
+    ],
+)
+def test_nir_in_every_usual_spelling(redactor: Any, text: str) -> None:
+    result = redactor.redact(text, "fr")
+    assert [e.type for e in result.entities] == ["FR_NIR"], result.text
+    assert not any(group in result.text for group in ("123 456", "123.456", "168", "69123"))
+
+
+def test_a_nir_shaped_order_number_without_a_label_is_left_alone(redactor: Any) -> None:
+    text = "Commande 1 85 05 69 123 456 78 expédiée hier."
+    assert redactor.redact(text, "fr").text == text
+
+
 def test_french_facts_survive_redaction(redactor: Any) -> None:
     text = (
         "Le télétravail est autorisé 2 jours par semaine maximum. Le ticket restaurant est de 4,20 EUR. "

@@ -19,6 +19,7 @@ from ingest.redaction.recognizers.french_nir import FrenchNirRecognizer
 from ingest.redaction.recognizers.french_siren import FrenchSirenRecognizer
 from ingest.redaction.recognizers.french_siret import FrenchSiretRecognizer
 from ingest.redaction.recognizers.given_name import GivenNameRecognizer
+from ingest.redaction.recognizers.iban import IbanShapeRecognizer
 from ingest.redaction.recognizers.payment_card import PaymentCardRecognizer
 from ingest.redaction.recognizers.phone import phone_recognizer
 from ingest.redaction.recognizers.phone_pattern import PhoneNumberPatternRecognizer
@@ -32,6 +33,7 @@ __all__ = [
     "FrenchSirenRecognizer",
     "FrenchSiretRecognizer",
     "GivenNameRecognizer",
+    "IbanShapeRecognizer",
     "PaymentCardRecognizer",
     "PhoneNumberPatternRecognizer",
     "StreetAddressRecognizer",
@@ -75,4 +77,4 @@ def generic_recognizers(language: str) -> list[EntityRecognizer]:
 
 def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     """Our own language-independent recognizers, for every language."""
-    return [PhoneNumberPatternRecognizer(language), PaymentCardRecognizer(language)]
+    return [PhoneNumberPatternRecognizer(language), PaymentCardRecognizer(language), IbanShapeRecognizer(language)]

@@ -1,23 +1,37 @@
-"""French social security numbers (NIR), which Presidio does not know: 13 digits and a two-digit key."""
+"""French social security numbers (NIR), which Presidio does not know, in every usual spelling.
+
+Thirteen characters (sex, year, month, department, commune, order) and an optional two-digit key, grouped by
+spaces or dots or written as one run: ``1 85 05 69 123 456 78``, ``1.85.05.69.123.456.78``, ``185056912345678``,
+``1 85 05 69 123 456`` (no key). A key that checks (python-stdnum's ``fr.nir``) makes the value certain. A
+value of that shape whose key does not check, or that has no key, is personal all the same when its label is
+next to it (people mistype; forms leave the key out): it gets a score below the redactor's threshold, which
+Presidio's context enhancement lifts above it when a label word comes just before ("numéro de sécurité
+sociale", "NIR", "n° de sécu"). Alone, such a value stays in clear text, so that order and file numbers of
+the same length are not eaten.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from presidio_analyzer import Pattern, PatternRecognizer
+from stdnum.fr import nir
+
+# Below the redactor's threshold (0.35): only a label word nearby (Presidio adds 0.35) makes it count.
+SHAPE_SCORE = 0.3
+_SEP = r"[ .]?"
+_NIR = (
+    rf"\b[12]{_SEP}\d{{2}}{_SEP}(?:0[1-9]|1[0-2]|[2-9]\d){_SEP}(?:\d{{2}}|2[ABab]){_SEP}\d{{3}}{_SEP}\d{{3}}"
+    rf"(?:{_SEP}\d{{2}})?\b"
+)
 
 
 class FrenchNirRecognizer(PatternRecognizer):
-    """French social security number (NIR): 13 digits and a two-digit key, 97 - (number mod 97)."""
+    """French social security number (NIR): certain with a valid key, otherwise only next to its label."""
 
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "NIR",
-            r"\b[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[ABab])[ .]?\d{3}[ .]?\d{3}[ .]?\d{2}\b",
-            0.6,
-        )
-    ]
-    CONTEXT: ClassVar[list[str]] = ["sécurité sociale", "securite sociale", "nir", "insee", "numéro de sécu"]
+    PATTERNS: ClassVar[list[Pattern]] = [Pattern("NIR", _NIR, SHAPE_SCORE)]
+    # Single words: Presidio compares each context word with the lemmas of the words before the value.
+    CONTEXT: ClassVar[list[str]] = ["sécurité", "securite", "sécu", "secu", "social", "nir", "insee", "assuré"]
 
     def __init__(self, supported_language: str = "fr") -> None:
         super().__init__(
@@ -29,11 +43,6 @@ class FrenchNirRecognizer(PatternRecognizer):
         )
 
     def validate_result(self, pattern_text: str) -> bool | None:
+        """True (certain) when the key checks; None (the shape's score, for the context to decide) otherwise."""
         compact = "".join(ch for ch in pattern_text if ch.isalnum()).upper()
-        if len(compact) != 15:
-            return False
-        # Corsican departments 2A and 2B are replaced by 19 and 18 for the key.
-        body = compact[:13].replace("2A", "19").replace("2B", "18")
-        if not body.isdigit() or not compact[13:].isdigit():
-            return False
-        return 97 - int(body) % 97 == int(compact[13:])
+        return True if len(compact) == 15 and nir.is_valid(compact) else None

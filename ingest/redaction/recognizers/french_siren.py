@@ -1,4 +1,4 @@
-"""French company numbers (SIREN), which Presidio does not know: 9 digits passing the Luhn check.
+"""French company numbers (SIREN), which Presidio does not know: 9 digits passing the Luhn check (python-stdnum).
 
 Nine digits pass Luhn one time in ten by chance, so a SIREN needs its context word to score.
 """
@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, PatternRecognizer
+from stdnum.fr import siren
 
-from ingest.redaction.recognizers.luhn import LuhnPatternRecognizer
 
-
-class FrenchSirenRecognizer(LuhnPatternRecognizer):
+class FrenchSirenRecognizer(PatternRecognizer):
     """A SIREN number, scored too low to count without a context word ("siren", "RCS")."""
 
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("SIREN", r"\b\d{3}[ .]?\d{3}[ .]?\d{3}\b", 0.2)]
@@ -26,3 +25,6 @@ class FrenchSirenRecognizer(LuhnPatternRecognizer):
             patterns=list(self.PATTERNS),
             context=list(self.CONTEXT),
         )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return bool(siren.is_valid(pattern_text.replace(".", " ")))

@@ -1,15 +1,15 @@
-"""French establishment numbers (SIRET), which Presidio does not know: 14 digits passing the Luhn check."""
+"""French establishment numbers (SIRET), which Presidio does not know: 14 digits passing the Luhn check (python-stdnum,
+which also knows La Poste's establishments, numbered by another rule)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, PatternRecognizer
+from stdnum.fr import siret
 
-from ingest.redaction.recognizers.luhn import LuhnPatternRecognizer
 
-
-class FrenchSiretRecognizer(LuhnPatternRecognizer):
+class FrenchSiretRecognizer(PatternRecognizer):
     """A SIRET number: the company's SIREN and a five-digit establishment number."""
 
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("SIRET", r"\b\d{3}[ .]?\d{3}[ .]?\d{3}[ .]?\d{5}\b", 0.5)]
@@ -23,3 +23,6 @@ class FrenchSiretRecognizer(LuhnPatternRecognizer):
             patterns=list(self.PATTERNS),
             context=list(self.CONTEXT),
         )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return bool(siret.is_valid(pattern_text.replace(".", " ")))
