@@ -30,6 +30,8 @@ def test_the_mistyped_values_really_fail_their_check() -> None:
         # The shape alone, check digits failing, no label: left in clear text.
         ("en", "Product code DE89 3704 0044 0532 0130 01 is out of stock.", None),
         ("en", "Order 4111 1111 1111 1112 shipped.", None),
+        # Lower case is no IBAN, even next to "account" (the shape is case-sensitive, as Presidio's).
+        ("en", "The account ab12 abcd efgh ijkl was renamed.", None),
     ],
 )
 def test_identifiers_by_shape_and_label(redactor: Any, language: str, text: str, entity: str | None) -> None:
@@ -39,3 +41,15 @@ def test_identifiers_by_shape_and_label(redactor: Any, language: str, text: str,
     else:
         assert [e.type for e in result.entities] == [entity], result.text
         assert "0532" not in result.text and "1111 111" not in result.text and "3456" not in result.text
+
+
+def test_the_iban_shape_needs_a_country_code_in_capitals() -> None:
+    import regex
+
+    from ingest.redaction.recognizers import IbanShapeRecognizer
+
+    recognizer = IbanShapeRecognizer("en")
+    flags = regex.IGNORECASE | regex.MULTILINE | regex.DOTALL  # what Presidio's analyzer passes every recognizer
+    assert recognizer.analyze("The account ab12 abcd efgh ijkl was renamed.", ["IBAN_CODE"], None, flags) == []
+    found = recognizer.analyze("IBAN DE89 3704 0044 0532 0130 01", ["IBAN_CODE"], None, flags)
+    assert [(r.start, r.end) for r in found] == [(5, 32)]

@@ -33,3 +33,8 @@ class IbanShapeRecognizer(PatternRecognizer):
             patterns=list(self.PATTERNS),
             context=list(self.CONTEXT),
         )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """An IBAN starts with its country's code in capitals: "ab12 cdef ghij" is none (the analyzer matches
+        patterns without regard to case). Otherwise undecided: the shape's score, for the context."""
+        return None if pattern_text[:2].isascii() and pattern_text[:2].isupper() else False
