@@ -93,6 +93,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._warming: list[Future[bool]] = []
+        self._processes: list[multiprocessing.process.BaseProcess] = []
         if self._workers:
             self._start()
 
@@ -136,8 +137,9 @@ class WorkerPool:
                 self._pool = None
 
     def processes(self) -> list[multiprocessing.process.BaseProcess]:
+        """The current pool's worker processes (for tests and diagnostics)."""
         with self._lock:
-            return list(self._pool._processes.values()) if self._pool is not None else []
+            return list(self._processes) if self._pool is not None else []
 
     def close(self) -> None:
         with self._lock:
@@ -153,8 +155,12 @@ class WorkerPool:
             initializer=_start_worker,
             initargs=(self._settings, os.getpid()),
         )
-        # Workers load their models now, while the caller goes on; until they are ready it works alone.
+        # Workers load their models now, while the caller goes on; until they are ready it works alone. With the
+        # spawn context each submission starts a worker, so the children that appear are this pool's: known
+        # through multiprocessing's public active_children(), not the executor's private table.
+        before = {child.pid for child in multiprocessing.active_children()}
         self._warming = [pool.submit(_ready) for _ in range(self._workers)]
+        self._processes = [child for child in multiprocessing.active_children() if child.pid not in before]
         self._pool = pool
         return pool
 
