@@ -26,6 +26,8 @@ from rag.label_training import LabelledTicket, LabelSetService, label_texts
 from rag.ticket_classifier import LinearModel, Vectors, plain_logistic_regression, train_model, zero_shot_model
 
 METHODS = ("nearest label name", "zero-shot", "logistic regression", "enclave")
+MAX_PLOT_INCHES = 24.0
+MAX_NAMED_LABELS = 50
 
 
 @dataclass(frozen=True)
@@ -180,11 +182,14 @@ def plot_confusion(report: TicketEvalReport, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     size = len(report.labels)
-    figure, axes = plt.subplots(figsize=(2 + 0.45 * size, 1.5 + 0.45 * size))
+    # Bounded whatever the number of labels: past MAX_NAMED_LABELS the cells are drawn without their names.
+    inches = min(2 + 0.45 * size, MAX_PLOT_INCHES)
+    figure, axes = plt.subplots(figsize=(inches, inches - 0.5))
     matrix = np.array(report.confusion)
     axes.imshow(matrix, cmap="Blues")
-    axes.set_xticks(range(size), report.labels, rotation=90)
-    axes.set_yticks(range(size), report.labels)
+    if size <= MAX_NAMED_LABELS:
+        axes.set_xticks(range(size), report.labels, rotation=90)
+        axes.set_yticks(range(size), report.labels)
     axes.set_xlabel("predicted")
     axes.set_ylabel("true")
     if size <= 40:

@@ -262,3 +262,16 @@ def test_a_set_deleted_and_created_again_at_once_classifies_with_its_new_labels(
     service.store.delete("again")
     service.create("again", ["vpn", "password"])
     assert tickets.classify("my invoice is wrong", ClassifyOptions(labelset="again")).label in {"vpn", "password"}
+
+
+def test_the_confusion_matrix_of_a_thousand_labels_stays_a_bounded_image(tmp_path: Path) -> None:
+    import struct
+
+    from rag.ticket_eval import MethodScore, TicketEvalReport
+
+    labels = [f"label {i}" for i in range(MAX_SET_LABELS)]
+    confusion = np.eye(len(labels), dtype=int).tolist()
+    report = TicketEvalReport(labels, 1000, 1000, {"enclave": MethodScore(1.0, 1.0)}, {}, confusion, 1.0, 1.0)
+    plot_confusion(report, tmp_path / "wide.png")
+    width, height = struct.unpack(">II", (tmp_path / "wide.png").read_bytes()[16:24])
+    assert width <= 24 * 120 and height <= 24 * 120
