@@ -25,6 +25,7 @@ from ingest.redaction.recognizers.phone import phone_recognizer
 from ingest.redaction.recognizers.phone_pattern import PhoneNumberPatternRecognizer
 from ingest.redaction.recognizers.street_address import StreetAddressRecognizer
 from ingest.redaction.recognizers.titled_name import ContextualNameRecognizer
+from ingest.redaction.recognizers.us_ssn import SsnShapeRecognizer
 
 __all__ = [
     "ContextualNameRecognizer",
@@ -36,6 +37,7 @@ __all__ = [
     "IbanShapeRecognizer",
     "PaymentCardRecognizer",
     "PhoneNumberPatternRecognizer",
+    "SsnShapeRecognizer",
     "StreetAddressRecognizer",
     "french_identifier_recognizers",
     "generic_recognizers",
@@ -77,4 +79,9 @@ def generic_recognizers(language: str) -> list[EntityRecognizer]:
 
 def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     """Our own language-independent recognizers, for every language."""
-    return [PhoneNumberPatternRecognizer(language), PaymentCardRecognizer(language), IbanShapeRecognizer(language)]
+    return [
+        PhoneNumberPatternRecognizer(language),
+        PaymentCardRecognizer(language),
+        IbanShapeRecognizer(language),
+        SsnShapeRecognizer(language),
+    ]
