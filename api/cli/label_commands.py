@@ -71,8 +71,10 @@ def train(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Learn from labelled tickets. Their texts are redacted before anything is stored; they add to the examples
-    the set holds (--replace: start again), and the model is refitted on all of them."""
+    """Learn from labelled tickets: redacted before anything is stored, added to the set's examples.
+
+    The model is refitted on all the set's examples; --replace starts again from these alone.
+    """
     # deferred: heavy (jinja2 through rag.answer)
     from rag.label_training import read_labelled
 
