@@ -93,7 +93,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._warming: list[Future[bool]] = []
-        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._children: list[multiprocessing.process.BaseProcess] = []
         if self._workers:
             self._start()
 
@@ -139,7 +139,7 @@ class WorkerPool:
     def processes(self) -> list[multiprocessing.process.BaseProcess]:
         """The current pool's worker processes (for tests and diagnostics)."""
         with self._lock:
-            return list(self._processes) if self._pool is not None else []
+            return list(self._children) if self._pool is not None else []
 
     def close(self) -> None:
         with self._lock:
@@ -160,7 +160,7 @@ class WorkerPool:
         # through multiprocessing's public active_children(), not the executor's private table.
         before = {child.pid for child in multiprocessing.active_children()}
         self._warming = [pool.submit(_ready) for _ in range(self._workers)]
-        self._processes = [child for child in multiprocessing.active_children() if child.pid not in before]
+        self._children = [child for child in multiprocessing.active_children() if child.pid not in before]
         self._pool = pool
         return pool
 
