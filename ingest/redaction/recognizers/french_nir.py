@@ -4,21 +4,20 @@ Thirteen characters (sex, year, month, department, commune, order) and an option
 spaces or dots or written as one run: ``1 85 05 69 123 456 78``, ``1.85.05.69.123.456.78``, ``185056912345678``,
 ``1 85 05 69 123 456`` (no key). A key that checks (python-stdnum's ``fr.nir``) makes the value certain. A
 value of that shape whose key does not check, or that has no key, is personal all the same when its label is
-next to it (people mistype; forms leave the key out): it gets a score below the redactor's threshold, which
-Presidio's context enhancement lifts above it when a label word comes just before ("numéro de sécurité
-sociale", "NIR", "n° de sécu"). Alone, such a value stays in clear text, so that order and file numbers of
-the same length are not eaten.
+next to it (people mistype; forms leave the key out): its shape counts when a label word comes just before
+("numéro de sécurité sociale", "NIR", "n° de sécu"; recognizers/labelled_shape.py). Alone, such a value stays
+in clear text, so that order and file numbers of the same length are not eaten.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 from stdnum.fr import nir
 
-# Below the redactor's threshold (0.35): only a label word nearby (Presidio adds 0.35) makes it count.
-SHAPE_SCORE = 0.3
+from ingest.redaction.recognizers.labelled_shape import SHAPE_SCORE, LabelledShapeRecognizer
+
 _SEP = r"[ .]?"
 _NIR = (
     rf"\b[12]{_SEP}\d{{2}}{_SEP}(?:0[1-9]|1[0-2]|[2-9]\d){_SEP}(?:\d{{2}}|2[ABab]){_SEP}\d{{3}}{_SEP}\d{{3}}"
@@ -26,21 +25,16 @@ _NIR = (
 )
 
 
-class FrenchNirRecognizer(PatternRecognizer):
+class FrenchNirRecognizer(LabelledShapeRecognizer):
     """French social security number (NIR): certain with a valid key, otherwise only next to its label."""
 
+    ENTITY = "FR_NIR"
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("NIR", _NIR, SHAPE_SCORE)]
     # Single words: Presidio compares each context word with the lemmas of the words before the value.
     CONTEXT: ClassVar[list[str]] = ["sécurité", "securite", "sécu", "secu", "social", "nir", "insee", "assuré"]
 
     def __init__(self, supported_language: str = "fr") -> None:
-        super().__init__(
-            supported_entity="FR_NIR",
-            supported_language=supported_language,
-            name="FrenchNirRecognizer",
-            patterns=list(self.PATTERNS),
-            context=list(self.CONTEXT),
-        )
+        super().__init__(supported_language)
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """True (certain) when the key checks; None (the shape's score, for the context to decide) otherwise."""

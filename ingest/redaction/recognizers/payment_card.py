@@ -12,9 +12,9 @@ import regex as re
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from stdnum import luhn
 
+from ingest.redaction.recognizers.labelled_shape import SHAPE_SCORE
+
 VALID_SCORE = 0.7
-# Below the redactor's threshold (0.35): only a label word nearby (Presidio adds 0.35) makes it count.
-SHAPE_SCORE = 0.3
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d]|-\d)")
 # Issuer prefixes and lengths of the card networks (ISO/IEC 7812 ranges as published by the networks).
 _CARD_NETWORKS: tuple[tuple[str, tuple[int, ...]], ...] = (
