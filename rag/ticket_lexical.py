@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -44,10 +45,15 @@ class LexicalView:
     weights: npt.NDArray[np.float32]  # one row per label
     bias: npt.NDArray[np.float32]
 
-    def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    @cached_property
+    def _fitted(self) -> Any:
+        # Built once per view, not per batch: a vocabulary of 20,000 n-grams is a dictionary to build.
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = self.idf
-        features = vectorizer.transform(list(texts))
+        return vectorizer
+
+    def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        features = self._fitted.transform(list(texts))
         return np.asarray(features @ self.weights.T.astype(np.float64)) + self.bias
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
