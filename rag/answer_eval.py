@@ -28,8 +28,9 @@ from rag.answer import Answer, AnswerState
 from rag.citations import CITATION_MARK
 from rag.claims import fold, values
 from rag.errors import InvalidInputError
+from rag.jsonl import read_jsonl
 from rag.placeholders import PLACEHOLDER
-from rag.retrieval_eval import DocumentIngester, read_jsonl
+from rag.retrieval_eval import DocumentIngester
 from rag.types import FileOutcomeStatus
 
 ROOT = "qa-contexts"

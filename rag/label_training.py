@@ -16,10 +16,10 @@ import numpy as np
 
 from rag.answer import validate_text
 from rag.errors import InvalidInputError
+from rag.jsonl import read_jsonl
 from rag.label_descriptions import describe, label_name
 from rag.label_sets import Example, LabelSet, LabelSetStore
 from rag.protocols import Embedder, Redactor
-from rag.retrieval_eval import read_jsonl
 from rag.ticket_classifier import LinearModel, Vectors, train_model, zero_shot_model
 from rag.types import Redaction
 

@@ -17,15 +17,15 @@ Metrics, per query, then averaged over the queries that have at least one releva
 from __future__ import annotations
 
 import csv
-import json
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from rag.errors import InvalidInputError
+from rag.jsonl import read_jsonl
 from rag.protocols import Redactor
 from rag.retriever import SearchFilters, SearchMode
 from rag.types import FileOutcomeStatus, SearchHit
@@ -93,19 +93,6 @@ class Searcher(Protocol):
 
 
 # --- loading --------------------------------------------------------------------------------------
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """Each non-blank line of a JSON Lines file, parsed, with its line number; InvalidInputError on a line that
-    is not JSON. What a record must hold is the caller's to check."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInputError(f"{path}:{number} is not JSON ({exc.msg})") from exc
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
