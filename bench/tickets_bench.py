@@ -31,10 +31,9 @@ from bench.machine import machine_info
 from bench.paths import BENCHMARKS_FILE, REPO_ROOT
 from bench.tables import console, markdown_table, print_table
 from rag.label_sets import LabelSetStore
-from rag.label_training import LabelledTicket, LabelSetService, label_texts, read_labelled
+from rag.label_training import LabelledTicket, LabelSetService, read_labelled
 from rag.settings import Settings, load_settings
-from rag.ticket_classifier import plain_logistic_regression, train_model, zero_shot_model
-from rag.ticket_eval import METHODS
+from rag.ticket_eval import METHODS, MethodScore, embed_tickets, method_predictions, score
 from rag.tickets import ClassifyOptions, TicketService
 
 TICKETS = REPO_ROOT / "tests" / "data" / "tickets"
@@ -62,44 +61,21 @@ def accuracy_rows(
     per_label: Sequence[int],
     rounds: int,
 ) -> list[list[str]]:
-    redacted = [pages[0].text for pages in service.redact_all([t.text for t in tickets])]
-    vectors = service.embed(redacted)
-    label_vectors = service.label_vectors(labels, descriptions)
-    models = {
-        "nearest label name": zero_shot_model(labels, service.embed(labels)),
-        "zero-shot": zero_shot_model(labels, label_vectors),
-    }
-    targets = [labels.index(t.label) for t in tickets]
-    texts_of_labels = label_texts(labels, descriptions)
+    data = embed_tickets(service, tickets, labels, descriptions)
     rows = []
     for k in per_label:
-        scores: dict[str, list[tuple[float, float]]] = {name: [] for name in METHODS}
+        scores: dict[str, list[MethodScore]] = {name: [] for name in METHODS}
         for seed in range(rounds):
-            train, test = draw(targets, k, seed)
-            train_labels = [labels[targets[i]] for i in train]
-            round_models = {
-                **models,
-                "logistic regression": plain_logistic_regression(labels, vectors[train], train_labels),
-                "enclave": train_model(
-                    labels, vectors[train], train_labels, label_vectors, [redacted[i] for i in train], texts_of_labels
-                ),
-            }
-            truth = np.array([targets[i] for i in test])
-            for name, model in round_models.items():
-                predicted = model.probabilities(vectors[test], [redacted[i] for i in test]).argmax(axis=1)
-                scores[name].append((float((predicted == truth).mean()), macro_f1(truth, predicted)))
+            train, test = draw(data.targets, k, seed)
+            predicted, _, _ = method_predictions(data, train, test)
+            truth = [data.targets[i] for i in test]
+            for name in METHODS:
+                scores[name].append(score(truth, predicted[name]))
         for name in METHODS:
-            accuracy, f1 = np.mean(scores[name], axis=0)
-            spread = np.std([s[0] for s in scores[name]])
-            rows.append([str(k), name, f"{accuracy:.3f} ± {spread:.3f}", f"{f1:.3f}"])
+            accuracies = [s.accuracy for s in scores[name]]
+            f1 = np.mean([s.macro_f1 for s in scores[name]])
+            rows.append([str(k), name, f"{np.mean(accuracies):.3f} ± {np.std(accuracies):.3f}", f"{f1:.3f}"])
     return rows
-
-
-def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-    # deferred: heavy (scikit-learn)
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(truth, predicted, average="macro"))
 
 
 def speed_rows(service: LabelSetService, tickets: Sequence[LabelledTicket], labels: list[str]) -> list[list[str]]:

@@ -65,15 +65,68 @@ class TicketEvalReport:
         }
 
 
-def _score(truth: Sequence[int], predicted: Sequence[int]) -> MethodScore:
+def score(truth: Sequence[int], predicted: Sequence[int]) -> MethodScore:
     # deferred: heavy (scikit-learn)
     from sklearn.metrics import accuracy_score, f1_score
 
     return MethodScore(float(accuracy_score(truth, predicted)), float(f1_score(truth, predicted, average="macro")))
 
 
-def _predict(model: LinearModel, vectors: Vectors, texts: Sequence[str]) -> list[int]:
-    return [int(i) for i in model.probabilities(vectors, texts).argmax(axis=1)]
+@dataclass(frozen=True)
+class EmbeddedTickets:
+    """A labelled set redacted and embedded once, with its labels' vectors, for any number of splits."""
+
+    labels: list[str]
+    texts: list[str]  # redacted
+    vectors: Vectors
+    targets: list[int]  # each ticket's label, as an index into ``labels``
+    label_vectors: Vectors  # names and descriptions, as the zero-shot model and the prior use them
+    name_vectors: Vectors  # the names alone, as written: the baseline's
+    label_texts: list[str]
+
+
+def embed_tickets(
+    service: LabelSetService,
+    tickets: Sequence[LabelledTicket],
+    labels: Sequence[str],
+    descriptions: Mapping[str, str] | None,
+) -> EmbeddedTickets:
+    index = {label: i for i, label in enumerate(labels)}
+    texts = [pages[0].text for pages in service.redact_all([t.text for t in tickets])]
+    return EmbeddedTickets(
+        labels=list(labels),
+        texts=texts,
+        vectors=service.embed(texts),
+        targets=[index[t.label] for t in tickets],
+        label_vectors=service.label_vectors(labels, descriptions),
+        name_vectors=service.embed(list(labels)),
+        label_texts=label_texts(labels, descriptions),
+    )
+
+
+def method_predictions(
+    data: EmbeddedTickets, train: Sequence[int], test: Sequence[int]
+) -> tuple[dict[str, list[int]], LinearModel, float]:
+    """Each method's label for the ``test`` tickets, trained on the ``train`` ones where it learns; with
+    Enclave's trained model and the seconds its training took."""
+    train_labels = [data.labels[data.targets[i]] for i in train]
+    train_texts, test_texts = [data.texts[i] for i in train], [data.texts[i] for i in test]
+    started = time.perf_counter()
+    trained = train_model(
+        data.labels, data.vectors[train], train_labels, data.label_vectors, train_texts, data.label_texts
+    )
+    train_seconds = time.perf_counter() - started
+    models = {
+        "nearest label name": zero_shot_model(data.labels, data.name_vectors),
+        "zero-shot": zero_shot_model(data.labels, data.label_vectors),
+        "logistic regression": plain_logistic_regression(data.labels, data.vectors[train], train_labels),
+        "enclave": trained,
+    }
+    vectors = data.vectors[test]
+    predictions = {
+        name: [int(i) for i in models[name].probabilities(vectors, test_texts).argmax(axis=1)] for name in METHODS
+    }
+    return predictions, trained, train_seconds
 
 
 def stratified_split(targets: Sequence[int], train_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,38 +161,22 @@ def evaluate_tickets(
     if unknown:
         raise InvalidInputError(f"tickets labelled with labels not in the set: {unknown[:10]}")
     index = {label: i for i, label in enumerate(choices)}
-    targets = [index[t.label] for t in tickets]
-    train, test = stratified_split(targets, train_fraction, seed)
+    train, test = (
+        split.tolist() for split in stratified_split([index[t.label] for t in tickets], train_fraction, seed)
+    )
 
     started = time.perf_counter()
-    redacted = [pages[0].text for pages in service.redact_all([t.text for t in tickets])]
-    vectors = service.embed(redacted)
-    label_vectors = service.label_vectors(choices, descriptions)
-    zero_shot = zero_shot_model(choices, label_vectors)
-    _predict(zero_shot, vectors, redacted)  # the model's share of the time a ticket takes
+    data = embed_tickets(service, tickets, choices, descriptions)
+    zero_shot_model(choices, data.label_vectors).probabilities(data.vectors)  # the model's share of a ticket's time
     tickets_per_second = len(tickets) / (time.perf_counter() - started)
 
-    truth = [targets[i] for i in test]
-    train_labels = [choices[targets[i]] for i in train]
-    names = zero_shot_model(choices, service.embed(list(choices)))
-    started = time.perf_counter()
-    train_texts, test_texts = [redacted[i] for i in train], [redacted[i] for i in test]
-    trained = train_model(
-        choices, vectors[train], train_labels, label_vectors, train_texts, label_texts(choices, descriptions)
-    )
-    train_seconds = time.perf_counter() - started
-    plain = plain_logistic_regression(choices, vectors[train], train_labels)
-    predicted = {
-        "nearest label name": _predict(names, vectors[test], test_texts),
-        "zero-shot": _predict(zero_shot, vectors[test], test_texts),
-        "logistic regression": _predict(plain, vectors[test], test_texts),
-        "enclave": _predict(trained, vectors[test], test_texts),
-    }
+    predicted, trained, train_seconds = method_predictions(data, train, test)
+    truth = [data.targets[i] for i in test]
     return TicketEvalReport(
         labels=list(choices),
         train_size=len(train),
         test_size=len(test),
-        methods={name: _score(truth, predicted[name]) for name in METHODS},
+        methods={name: score(truth, predicted[name]) for name in METHODS},
         per_label=_per_label(choices, truth, predicted["enclave"]),
         confusion=_confusion(len(choices), truth, predicted["enclave"]),
         tickets_per_second=tickets_per_second,
