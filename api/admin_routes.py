@@ -20,6 +20,7 @@ class Principal(BaseModel):
     key_id: str
     role: Role | None
     collections: list[str]
+    principals: list[str] = Field(description="Whose documents the key reads besides everyone's (admins: all).")
     label: str
     auth_required: bool = Field(description="False when no key is configured (loopback only): the server is open.")
     default_collection: str
@@ -34,6 +35,7 @@ class KeyItem(BaseModel):
     id: str
     role: Role | None
     collections: list[str]
+    principals: list[str]
     label: str
     created_at: str
     revoked_at: str | None
@@ -52,6 +54,7 @@ def me(services: NamedDependency[Services], context: NamedDependency[RequestCont
         key_id=principal.id,
         role=principal.role,
         collections=principal.collections,
+        principals=principal.principals,
         label=principal.label,
         auth_required=services.keys.has_active_keys(),
         default_collection=services.settings.default_collection,
@@ -102,6 +105,7 @@ class AdminController(Controller):
                     id=key.id,
                     role=key.role,
                     collections=key.collections,
+                    principals=key.principals,
                     label=key.label,
                     created_at=key.created_at,
                     revoked_at=key.revoked_at,

@@ -24,9 +24,11 @@ from api.security import RequestContext
 from api.services import Services
 from ingest.admission import document_id_for
 from ingest.lock import store_write_lock
+from rag.access import EVERYONE, split_principals
 from rag.errors import (
     ConflictError,
     DocumentNotFoundError,
+    ForbiddenError,
     InvalidInputError,
     PayloadTooLargeError,
     UnsupportedDocumentError,
@@ -75,13 +77,23 @@ class DocumentController(Controller):
         replace: Annotated[
             bool, QueryParameter(description="Replace documents of the same names; without it they are a 409.")
         ] = False,
+        principals: Annotated[
+            str,
+            QueryParameter(
+                description="Comma-separated principals that may read the uploaded documents "
+                "(everyone, user:<name>, group:<name>); default everyone."
+            ),
+        ] = EVERYONE,
     ) -> UploadResponse:
         """Upload files (multipart, any field name) through the ingestion pipeline.
 
         A file named like a document already in the collection is refused (409) unless ``replace=true``."""
         name = collection_of(services, collection)
         context.require(Permission.WRITE, name)
-        context.audit["replace"] = replace
+        readers = split_principals(principals)
+        if not readers:
+            raise InvalidInputError("principals: name at least one, or 'everyone'")
+        context.audit.update(replace=replace, document_readers=list(readers))
         limit = services.settings.max_upload_bytes
         # The form is read here rather than declared as a typed body: Litestar's typed multipart
         # extractor answers an empty multipart body with a 500 (found by fuzzing).
@@ -98,7 +110,9 @@ class DocumentController(Controller):
         if not uploads:
             raise InvalidInputError("no file in the upload")
         try:
-            results = await anyio.to_thread.run_sync(lambda: _ingest_uploads(services, name, uploads, replace))
+            results = await anyio.to_thread.run_sync(
+                lambda: _ingest_uploads(services, context, name, uploads, replace, readers)
+            )
         except UploadConflictError as exc:
             context.audit.update(
                 documents=[{"source": s, "document_id": d, "status": "conflict"} for s, d in exc.documents]
@@ -122,9 +136,11 @@ class DocumentController(Controller):
         context: NamedDependency[RequestContext],
         collection: FromQuery[str | None] = None,
     ) -> DocumentList:
-        """Documents in the ledger, with their status, chunks and redaction counts."""
+        """Documents in the ledger that this key may read, with their status, chunks, redaction counts and
+        readers."""
         name = collection_of(services, collection) if collection else None
         context.require(Permission.READ, name)
+        readers = context.readers()
         return DocumentList(
             documents=[
                 DocumentItem(
@@ -137,9 +153,10 @@ class DocumentController(Controller):
                     chunks=e.chunk_count,
                     redactions=e.redactions,
                     reason=e.reason,
+                    readers=list(e.readers) if e.readers is not None else None,
                 )
                 for e in services.ledger.entries(collection=name)
-                if context.principal.sees(e.collection)
+                if context.principal.sees(e.collection) and readers.may_read(e.readers)
             ]
         )
 
@@ -156,7 +173,10 @@ class DocumentController(Controller):
         context.require(Permission.WRITE, name)
         context.audit.update(documents=[{"document_id": document_id}])
         with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
-            outcome = services.pipeline.forget_document(name, document_id)
+            entry = services.ledger.get(name, document_id)
+            # A document the key may not read is one it cannot name either: the same answer as for none.
+            readable = entry is not None and context.readers().may_read(entry.readers)
+            outcome = services.pipeline.forget_document(name, document_id) if readable else None
         if outcome is None:
             raise DocumentNotFoundError(f"no document {document_id!r} in collection {name!r}")
         return DocumentResult(
@@ -172,15 +192,25 @@ class DocumentController(Controller):
     def collections(
         self, services: NamedDependency[Services], context: NamedDependency[RequestContext]
     ) -> CollectionList:
-        """Collections with their chunk and document counts (those this key may see)."""
+        """Collections with their chunk and document counts (those this key may see; of the documents it may
+        read)."""
         context.require(Permission.READ)
         names = context.visible(services.store.collections())
+        readers = context.readers()
         documents: dict[str, int] = {}
+        chunks: dict[str, int] = {}
         for entry in services.ledger.entries(status=DocumentStatus.DONE):
-            documents[entry.collection] = documents.get(entry.collection, 0) + 1
+            if readers.may_read(entry.readers):
+                documents[entry.collection] = documents.get(entry.collection, 0) + 1
+                chunks[entry.collection] = chunks.get(entry.collection, 0) + entry.chunk_count
         return CollectionList(
             collections=[
-                CollectionItem(name=n, chunks=services.store.count(n), documents=documents.get(n, 0)) for n in names
+                CollectionItem(
+                    name=n,
+                    chunks=services.store.count(n) if readers.unrestricted else chunks.get(n, 0),
+                    documents=documents.get(n, 0),
+                )
+                for n in names
             ]
         )
 
@@ -197,7 +227,12 @@ UPLOAD_ROOT = "upload:"
 
 
 def _ingest_uploads(
-    services: Services, collection: str, uploads: list[tuple[str, bytes]], replace: bool = False
+    services: Services,
+    context: RequestContext,
+    collection: str,
+    uploads: list[tuple[str, bytes]],
+    replace: bool,
+    readers: tuple[str, ...],
 ) -> list[DocumentResult]:
     """Ingest every file of an upload, or none: an upload's name is its document's identity in the collection."""
     named = [(source, document_id_for(UPLOAD_ROOT, source)) for source, _ in uploads]
@@ -210,12 +245,17 @@ def _ingest_uploads(
     with store_write_lock(services.settings.lock_path, services.settings.lock_timeout_seconds):
         # Checked under the writer's lock, so that two uploads of one name cannot both pass it. A failed
         # upload left nothing in the store: trying again replaces no one's document.
+        entries = [(source, document_id, services.ledger.get(collection, document_id)) for source, document_id in named]
         taken = [
             (source, document_id)
-            for source, document_id in named
-            if (entry := services.ledger.get(collection, document_id)) is not None
-            and entry.status is not DocumentStatus.FAILED
+            for source, document_id, entry in entries
+            if entry is not None and entry.status is not DocumentStatus.FAILED
         ]
+        unreadable = [
+            s for s, _, entry in entries if entry is not None and not context.readers().may_read(entry.readers)
+        ]
+        if unreadable and replace:
+            raise ForbiddenError(f"{', '.join(unreadable)}: this key may not replace a document it may not read")
         if taken and not replace:
             names = ", ".join(source for source, _ in taken)
             raise UploadConflictError(
@@ -230,6 +270,7 @@ def _ingest_uploads(
                 root=UPLOAD_ROOT,
                 source=source,
                 path=f"{UPLOAD_ROOT}{collection}/{source}",
+                readers=readers,
             )
             results.append(
                 DocumentResult(

@@ -9,6 +9,7 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from rag.access import Readers, parse_principals
 from rag.errors import ConfigurationError, InvalidInputError, NotFoundError
 
 
@@ -57,10 +59,16 @@ class ApiKey:
     created_at: str
     label: str = ""
     revoked_at: str | None = None
+    # Whose documents the holder may read (rag/access.py), besides ``everyone``'s; an admin key reads all.
+    principals: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def readers(self) -> Readers:
+        """What this key may read: everything for an admin, else documents of its principals and ``everyone``."""
+        return Readers.everything() if self.role is Role.ADMIN else Readers.holding(self.principals)
 
     def can(self, permission: Permission) -> bool:
         return self.role is not None and permission in ROLES[self.role]
@@ -153,12 +161,15 @@ class KeyStore:
     def has_active_keys(self) -> bool:
         return any(key.active for key in self._load().values())
 
-    def create(self, role: Role | str, collections: list[str], label: str = "") -> tuple[ApiKey, str]:
+    def create(
+        self, role: Role | str, collections: list[str], label: str = "", principals: Sequence[str] = ()
+    ) -> tuple[ApiKey, str]:
         """A new key and its token; the token is shown once and never stored."""
         if role not in set(Role):
             raise InvalidInputError(f"role must be one of {', '.join(Role)}")
         if not collections:
             raise InvalidInputError("a key needs at least one collection (or '*' for all)")
+        readers = list(parse_principals(principals))
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
         with self._file_lock:
@@ -172,6 +183,7 @@ class KeyStore:
                 digest=_digest(salt, secret),
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 label=label,
+                principals=readers,
             )
             keys[key_id] = key
             self._save(keys)

@@ -30,6 +30,7 @@ from api.services import Services, iterate_in_thread
 from rag.answer import Answer, AnswerState, Quotes
 from rag.errors import EnclaveError, InvalidInputError
 from rag.evidence import Evidence
+from rag.retriever import SearchFilters
 
 MODEL_NAME = "enclave-rag"
 
@@ -108,11 +109,12 @@ async def chat_completions(
     context.require(Permission.READ, collection)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    filters = SearchFilters(readers=context.readers())
     if data.stream:
         services.queue.check()
-        return ServerSentEvent(_chunks(services, context, question, collection, completion_id, created))
+        return ServerSentEvent(_chunks(services, context, question, collection, completion_id, created, filters))
     async with services.queue.admit():
-        answer = await anyio.to_thread.run_sync(lambda: services.answers.ask(question, collection))
+        answer = await anyio.to_thread.run_sync(lambda: services.answers.ask(question, collection, filters=filters))
     note_answer(context, answer)
     prompt_tokens = int(answer.timings.get("prompt_tokens", 0))
     completion_tokens = int(answer.timings.get("completion_tokens", 0))
@@ -136,7 +138,13 @@ async def chat_completions(
 
 
 async def _chunks(
-    services: Services, context: RequestContext, question: str, collection: str, completion_id: str, created: int
+    services: Services,
+    context: RequestContext,
+    question: str,
+    collection: str,
+    completion_id: str,
+    created: int,
+    filters: SearchFilters,
 ) -> AsyncIterator[ServerSentEventMessage]:
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> ServerSentEventMessage:
         body = {
@@ -152,7 +160,9 @@ async def _chunks(
     yield chunk({"role": "assistant", "content": ""})
     try:
         async with services.queue.admit():
-            async for item in iterate_in_thread(lambda: services.answers.ask_stream(question, collection)):
+            async for item in iterate_in_thread(
+                lambda: services.answers.ask_stream(question, collection, filters=filters)
+            ):
                 if isinstance(item, Answer):
                     note_answer(context, item)
                     if item.state is AnswerState.QUOTES_ONLY:

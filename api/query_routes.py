@@ -34,9 +34,10 @@ from rag.evidence import Evidence
 from rag.retriever import SearchFilters
 
 
-def filters_of(data: Filters) -> SearchFilters:
-    """The retriever's filters from a request's ``source``, ``page_min`` and ``page_max``."""
-    return SearchFilters(source=data.source, page_min=data.page_min, page_max=data.page_max)
+def filters_of(data: Filters, context: RequestContext) -> SearchFilters:
+    """The retriever's filters from a request's ``source``, ``page_min`` and ``page_max``, and the documents the
+    caller's key may read."""
+    return SearchFilters(source=data.source, page_min=data.page_min, page_max=data.page_max, readers=context.readers())
 
 
 def evidence_items(evidence: list[Evidence]) -> list[EvidenceItem]:
@@ -90,7 +91,7 @@ class SearchController(Controller):
         generation."""
         collection = collection_of(services, data.collection)
         context.require(Permission.READ, collection)
-        found = services.answers.search(data.query, collection, data.top_k, filters_of(data), data.mode)
+        found = services.answers.search(data.query, collection, data.top_k, filters_of(data, context), data.mode)
         context.audit.update(question=found.query, chunk_ids=[hit.chunk_id for hit in found.hits])
         return SearchResponse(
             query=found.query,
@@ -119,7 +120,7 @@ class SearchController(Controller):
         """Answer from the collection's documents with numbered citations (or say they do not say)."""
         collection = collection_of(services, data.collection)
         context.require(Permission.READ, collection)
-        filters = filters_of(data)
+        filters = filters_of(data, context)
         if stream:
             services.queue.check()
             return ServerSentEvent(_answer_events(services, context, data, collection, filters))

@@ -190,6 +190,9 @@ class DocumentItem(BaseModel):
     chunks: int
     redactions: dict[str, int]
     reason: str | None
+    readers: list[str] | None = Field(
+        default=None, description="Principals that may read it (None: not known, for a file that failed early)."
+    )
 
 
 class DocumentList(BaseModel):

@@ -26,6 +26,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.audit import AuditLog
 from api.keys import ALL_COLLECTIONS, ApiKey, KeyStore, Permission, Role
 from api.problems import PROBLEM_JSON
+from rag.access import Readers
 from rag.egress import is_loopback_host
 from rag.errors import AuthenticationError, EnclaveError, ForbiddenError, RateLimitedError, RetryLaterError
 
@@ -58,6 +59,10 @@ class RequestContext:
 
     def visible(self, collections: list[str]) -> list[str]:
         return [name for name in collections if self.principal.sees(name)]
+
+    def readers(self) -> Readers:
+        """The documents this caller may read (every route that returns text filters on it)."""
+        return self.principal.readers()
 
 
 def is_exempt(path: str) -> bool:
@@ -188,6 +193,8 @@ class SecurityMiddleware:
             "route": scope.get("path_template") or "(no route)",
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            # What the request could read, decided from the key as it was when the request arrived.
+            "readers": context.principal.readers().describe(),
             **context.audit,
         }
         # The append locks and fsyncs: off the event loop. Not abandoned if the request is cancelled

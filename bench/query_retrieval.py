@@ -17,13 +17,17 @@ from bench.paths import SAMPLE_DOCS
 from bench.percentiles import percentile
 from bench.sample_questions import questions
 from bench.tables import console
+from rag.access import Readers, reader_flags
 from rag.components import load_embedder, open_store
 from rag.lexical import LexicalIndex
-from rag.retriever import HybridRetriever
+from rag.retriever import HybridRetriever, SearchFilters
 from rag.settings import load_settings
 from rag.types import Chunk
 
 MODES = ("hybrid", "dense", "lexical")
+# A caller whose principals read one document in ten (rag/access.py): the filter runs inside both indexes.
+READABLE_SHARE = 10
+FILTERED = Readers.holding(["group:bench"])
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ def build_store(data_dir: Path, size: int, hits: list[Any], vectors: Any, rng: n
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
         chunks = [
             Chunk(
+                metadata=reader_flags(_readers(i // 20)),
                 chunk_id=f"c{i:07d}",
                 document_id=f"d{i // 20:06d}",
                 source=f"{hits[i % len(hits)].source}#{i // len(hits)}",
@@ -76,8 +81,13 @@ def build_store(data_dir: Path, size: int, hits: list[Any], vectors: Any, rng: n
             for i in map(int, indices)
         ]
         store.upsert("bench", chunks, noisy.astype(np.float32))
-        lexical.upsert("bench", chunks)
+        lexical.upsert("bench", chunks, {chunk.document_id: _readers(int(chunk.document_id[1:])) for chunk in chunks})
     return store, lexical
+
+
+def _readers(document: int) -> list[str]:
+    """One document in ``READABLE_SHARE`` is the benchmark caller's; the others are another group's."""
+    return ["group:bench"] if document % READABLE_SHARE == 0 else ["group:others"]
 
 
 def measure_retrieval(sizes: Sequence[int], queries: int) -> tuple[list[LatencyRow], int]:
@@ -92,14 +102,18 @@ def measure_retrieval(sizes: Sequence[int], queries: int) -> tuple[list[LatencyR
             store, lexical = build_store(work / f"n{size}", size, hits, vectors, rng)
             lexical.prepare()  # the in-memory ranking of a large store, built as the server's warm-up builds it
             retriever = HybridRetriever(embedder, store, lexical)
-            for mode in MODES:
-                retriever.search(asked[0], "bench", 5, mode=mode)  # warm caches
+            runs = [(mode, mode, SearchFilters()) for mode in MODES]
+            runs += [(f"{mode}, 10% readable", mode, SearchFilters(readers=FILTERED)) for mode in MODES]
+            for label, mode, filters in runs:
+                retriever.search(asked[0], "bench", 5, filters, mode=mode)  # warm caches
                 timings = []
                 for n in range(queries):
                     started = time.perf_counter()
-                    retriever.search(asked[n % len(asked)], "bench", 5, mode=mode)
+                    found = retriever.search(asked[n % len(asked)], "bench", 5, filters, mode=mode)
                     timings.append((time.perf_counter() - started) * 1000)
+                    if filters.readers is FILTERED:  # a filter that lets others' chunks through is no benchmark
+                        assert all(int(hit.document_id[1:]) % READABLE_SHARE == 0 for hit in found)
                 rows.append(
-                    LatencyRow(size, mode, percentile(timings, 50), percentile(timings, 95), percentile(timings, 99))
+                    LatencyRow(size, label, percentile(timings, 50), percentile(timings, 95), percentile(timings, 99))
                 )
     return rows, len(hits)

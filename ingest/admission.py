@@ -56,6 +56,7 @@ class AdmittedDocument:
     path: str
     content_hash: str
     status: FileOutcomeStatus
+    readers: tuple[str, ...] = ()  # principals that may read it (rag/access.py)
     document: LoadedDocument = field(default_factory=lambda: LoadedDocument(kind="", pages=[]))
     chunks: list[Chunk] = field(default_factory=list)
     redactions: Counter[str] = field(default_factory=Counter)

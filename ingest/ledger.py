@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS documents (
     redactions    TEXT NOT NULL DEFAULT '{}',
     reason        TEXT,
     updated_at    REAL NOT NULL,
+    readers       TEXT,
     PRIMARY KEY (collection, document_id)
 );
 CREATE INDEX IF NOT EXISTS documents_by_path ON documents (path);
@@ -57,6 +58,8 @@ class LedgerRecord:
     chunk_count: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
     reason: str | None = None
+    # Who may read it (rag/access.py); None for a document stored before permissions were recorded.
+    readers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Ledger:
         # Free pages are overwritten with zeros so a forgotten document's rows leave no bytes behind.
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(documents)")}
+        if "readers" not in columns:  # a ledger written before permissions were recorded
+            self._db.execute("ALTER TABLE documents ADD COLUMN readers TEXT")
 
     def close(self) -> None:
         """Close the connection, once any use of it in another thread is over; closing twice is harmless."""
@@ -139,9 +145,22 @@ class Ledger:
         """Several records in one transaction."""
         with self._transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO documents ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                 [_row(record) for record in records],
             )
+
+    def set_readers(self, collection: str, readers: dict[str, tuple[str, ...]]) -> None:
+        """Record new readers (document id -> principals) of these documents, leaving the rest of each row."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE documents SET readers = ?, updated_at = ? WHERE collection = ? AND document_id = ?",
+                [(json.dumps(list(p)), time.time(), collection, document_id) for document_id, p in readers.items()],
+            )
+
+    def without_readers(self) -> list[LedgerEntry]:
+        """Documents stored before permissions were recorded (their readers unknown)."""
+        rows = self._rows("SELECT * FROM documents WHERE readers IS NULL AND status = ?", (DocumentStatus.DONE,))
+        return [_entry(row) for row in rows]
 
     def remove(self, collection: str, document_id: str) -> None:
         with self._transaction() as db:
@@ -159,11 +178,32 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     values = dict(row)
     values["redactions"] = json.loads(values["redactions"])
     values["status"] = DocumentStatus(values["status"])
+    readers = values.get("readers")
+    values["readers"] = tuple(json.loads(readers)) if readers is not None else None
     return LedgerEntry(**values)
 
 
+_COLUMNS = (
+    "collection",
+    "document_id",
+    "root",
+    "source",
+    "path",
+    "content_hash",
+    "pipeline",
+    "status",
+    "kind",
+    "pages",
+    "chunk_count",
+    "redactions",
+    "reason",
+    "updated_at",
+    "readers",
+)
+
+
 def _row(record: LedgerRecord) -> tuple[object, ...]:
-    """The ``documents`` row of one record, in column order (``updated_at`` is the time of writing)."""
+    """The ``documents`` row of one record, in ``_COLUMNS`` order (``updated_at`` is the time of writing)."""
     return (
         record.collection,
         record.document_id,
@@ -179,4 +219,5 @@ def _row(record: LedgerRecord) -> tuple[object, ...]:
         json.dumps(record.redactions, sort_keys=True),
         record.reason,
         time.time(),
+        json.dumps(list(record.readers)) if record.readers is not None else None,
     )

@@ -28,6 +28,7 @@ from ingest.discovery import SourceFile, discover
 from ingest.ledger import Ledger
 from ingest.loading import PdfLimits, load_bytes
 from ingest.outcomes import STAGES, FileOutcome, IngestReport
+from ingest.permissions import FileSystemReaders, ReaderPolicy
 from ingest.preparation import (
     GroupPreparer,
     PreparedGroup,
@@ -38,8 +39,8 @@ from ingest.preparation import (
 )
 from ingest.worker_pool import IngestWorkers
 from ingest.writer import DocumentWriter
-from rag import PIPELINE_VERSION
-from rag.errors import StoreError, UnsupportedDocumentError
+from rag.access import EVERYONE, parse_principals
+from rag.errors import UnsupportedDocumentError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, Redactor, VectorStore
 from rag.types import DocumentStatus, FileOutcomeStatus
@@ -91,6 +92,10 @@ class IngestionPipeline:
         return self._writer.lexical
 
     @property
+    def writer(self) -> DocumentWriter:
+        return self._writer
+
+    @property
     def ledger(self) -> Ledger:
         return self._writer.ledger
 
@@ -104,8 +109,13 @@ class IngestionPipeline:
         prune: bool = False,
         on_start: Callable[[int], None] | None = None,
         on_file: Callable[[FileOutcome], None] | None = None,
+        readers: ReaderPolicy | None = None,
     ) -> IngestReport:
+        """Ingest the files under ``paths``; each file's readers come from ``readers`` (default: the file
+        system's permissions)."""
         started = time.perf_counter()
+        policy = readers or FileSystemReaders()
+        self._writer.record_legacy_readers()
         report = IngestReport(collection=collection, workers=self._workers.size if self._workers else 0)
         if self._workers is not None:
             self._workers.start_run()
@@ -118,7 +128,7 @@ class IngestionPipeline:
 
         def finish_oldest() -> None:
             if self._workers is not None:
-                _redact_while_waiting(in_flight, self._workers)
+                self._workers.redact_while_waiting(in_flight[0].job, [group.job for group in list(in_flight)[1:]])
             for outcome in self._finish(in_flight.popleft(), collection, report):
                 report.outcomes.append(outcome)
                 if on_file:
@@ -134,7 +144,7 @@ class IngestionPipeline:
                 finish_oldest()
 
         for source_file in files:
-            for admitted in self._admit_file(source_file, collection, report.stage_seconds):
+            for admitted in self._admit_file(source_file, collection, report.stage_seconds, policy):
                 group.append(admitted)
                 if isinstance(admitted, AdmittedDocument):
                     group_pages += len(admitted.document.pages)
@@ -174,11 +184,16 @@ class IngestionPipeline:
     # -- one file -----------------------------------------------------------------------------
 
     def ingest_file(
-        self, source_file: SourceFile, collection: str, stage_seconds: dict[str, float] | None = None
+        self,
+        source_file: SourceFile,
+        collection: str,
+        stage_seconds: dict[str, float] | None = None,
+        readers: ReaderPolicy | None = None,
     ) -> FileOutcome:
         """Ingest one file (and its attachments); the file's own outcome."""
         timings = stage_seconds if stage_seconds is not None else dict.fromkeys(STAGES, 0.0)
-        return self._process(self._admit_file(source_file, collection, timings), collection, timings)[0]
+        admitted = self._admit_file(source_file, collection, timings, readers or FileSystemReaders())
+        return self._process(admitted, collection, timings)[0]
 
     def ingest_bytes(
         self,
@@ -189,21 +204,26 @@ class IngestionPipeline:
         source: str,
         path: str,
         stage_seconds: dict[str, float] | None = None,
+        readers: Sequence[str] = (EVERYONE,),
     ) -> FileOutcome:
-        """Ingest one document's bytes (and its attachments); a bad document is recorded as failed, never
-        raised. The document's own outcome."""
+        """Ingest one document's bytes (and its attachments), readable by ``readers``; a bad document is recorded
+        as failed, never raised. The document's own outcome."""
         timings = stage_seconds if stage_seconds is not None else dict.fromkeys(STAGES, 0.0)
-        admitted = self._admit_bytes(data, collection=collection, root=root, source=source, path=path, timings=timings)
+        readable = parse_principals(readers)
+        admitted = self._admit_bytes(
+            data, collection=collection, root=root, source=source, path=path, timings=timings, readers=readable
+        )
         return self._process(admitted, collection, timings)[0]
 
     # -- stages -------------------------------------------------------------------------------
 
     def _admit_file(
-        self, source_file: SourceFile, collection: str, timings: dict[str, float]
+        self, source_file: SourceFile, collection: str, timings: dict[str, float], policy: ReaderPolicy
     ) -> list[FileOutcome | AdmittedDocument]:
         with timed(timings, "load"):
             try:
                 data = read_source_file(source_file, self._max_file_bytes)
+                readers = policy.readers_of(source_file)
             except UnsupportedDocumentError as exc:
                 failed = self._writer.fail(
                     collection,
@@ -224,6 +244,7 @@ class IngestionPipeline:
             source=source_file.source,
             path=str(source_file.path),
             timings=timings,
+            readers=readers,
         )
 
     def _admit_bytes(
@@ -235,34 +256,30 @@ class IngestionPipeline:
         source: str,
         path: str,
         timings: dict[str, float],
+        readers: tuple[str, ...],
         depth: int = 0,
     ) -> list[FileOutcome | AdmittedDocument]:
-        """Skip an unchanged document, or load it; what is loaded goes on to the batched stages, followed by
-        its attachments, each a document of its own (``message.msg › contract.docx``)."""
+        """Skip an unchanged document (recording new readers if they changed), or load it; what is loaded goes on
+        to the batched stages, followed by its attachments, each a document of its own (``message.msg ›
+        contract.docx``) with the message's readers."""
         document_id = document_id_for(root, source)
         content_hash = hashlib.sha256(data).hexdigest()
         previous = self.ledger.get(collection, document_id)
-        if (
-            previous is not None
-            and previous.status is DocumentStatus.DONE
-            and previous.content_hash == content_hash
-            and previous.pipeline == PIPELINE_VERSION
-        ):
-            skipped = FileOutcome(
-                source=source,
-                status=FileOutcomeStatus.SKIPPED,
-                chunks=previous.chunk_count,
-                document_id=document_id,
-                kind=previous.kind,
-            )
-            return [skipped]
+        if (unchanged := self._writer.keep_unchanged(previous, content_hash, readers)) is not None:
+            return [unchanged]
         status = (
             FileOutcomeStatus.CHANGED
             if previous is not None and previous.status is not DocumentStatus.FAILED
             else FileOutcomeStatus.NEW
         )
         admitted = AdmittedDocument(
-            document_id=document_id, root=root, source=source, path=path, content_hash=content_hash, status=status
+            document_id=document_id,
+            root=root,
+            source=source,
+            path=path,
+            content_hash=content_hash,
+            status=status,
+            readers=readers,
         )
         items: list[FileOutcome | AdmittedDocument] = []
         try:
@@ -274,7 +291,7 @@ class IngestionPipeline:
                 logger.debug("%s: %s (%s)", source, exc.detail, exc.cause)
             items.append(self._writer.fail_admitted(collection, admitted, exc.detail))
         except Exception as exc:  # a parser choking on one file must not stop the batch
-            items.append(self._writer.fail_admitted(collection, admitted, _unexpected(exc, source)))
+            items.append(self._writer.fail_admitted(collection, admitted, unexpected_reason(exc, source)))
         attachments = admitted.document.attachments
         # Their bytes are admitted below; the group in flight need not hold them until it is written.
         admitted.document = replace(admitted.document, attachments=[])
@@ -287,6 +304,7 @@ class IngestionPipeline:
                     source=f"{source}{ATTACHMENT_SEPARATOR}{attachment.name}",
                     path=path,
                     timings=timings,
+                    readers=readers,
                     depth=depth + 1,
                 )
         if depth == 0:
@@ -295,7 +313,7 @@ class IngestionPipeline:
             kept_under = tuple(
                 f"{item.source}{ATTACHMENT_SEPARATOR}"
                 for item in items
-                if isinstance(item, FileOutcome) and item.status is FileOutcomeStatus.SKIPPED
+                if isinstance(item, FileOutcome) and item.status.unchanged
             )
             prefix = f"{source}{ATTACHMENT_SEPARATOR}"
             items += self._writer.forget_dropped_attachments(collection, path, prefix, kept, kept_under)
@@ -339,7 +357,7 @@ class IngestionPipeline:
             redacted = job.result()
         except Exception as exc:
             if len(group) == 1:
-                group[0].failure = _unexpected(exc, group[0].source)
+                group[0].failure = unexpected_reason(exc, group[0].source)
                 return
             # One document broke the group's redaction: redo them one by one so that only that one fails. The
             # retry would hide what went wrong (each document may then redact fine), so the error is logged first.
@@ -373,25 +391,6 @@ class _Group:
     items: list[FileOutcome | AdmittedDocument]
     loaded: list[AdmittedDocument]
     job: RedactionJob
-
-
-def _redact_while_waiting(in_flight: deque[_Group], workers: IngestWorkers) -> None:
-    """While a worker still holds the oldest group, refill the workers' queue and redact here, newest first, the
-    later groups no worker has been handed, rather than wait for it (at the end of a run the workers would
-    otherwise hold the last groups while this process stood idle). The groups are still stored in order."""
-    oldest = in_flight[0].job
-    for later in list(in_flight)[:0:-1]:
-        workers.hand_over()  # first: the other workers may have finished their groups meanwhile
-        if not oldest.in_worker():
-            return
-        workers.take_back(later.job)
-
-
-def _unexpected(exc: Exception, source: str) -> str:
-    """Log an unexpected error with its traceback; the one-line reason recorded for the file."""
-    if isinstance(exc, StoreError):
-        raise exc  # the store being down is the run's failure, not the file's
-    return unexpected_reason(exc, source)
 
 
 def _add_seconds(timings: dict[str, float], prepared: PreparedGroup) -> None:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from ingest.chunker import Chunker
 from rag import PIPELINE_VERSION
-from rag.errors import UnsupportedDocumentError
+from rag.errors import StoreError, UnsupportedDocumentError
 from rag.protocols import Embedder, Redactor
 from rag.types import Chunk, Page, Redaction
 
@@ -41,7 +41,10 @@ def placeholder_counts(text: str) -> Counter[str]:
 
 
 def unexpected_reason(exc: Exception, source: str) -> str:
-    """Log an unexpected error with its traceback; the one-line reason recorded for the file."""
+    """Log an unexpected error with its traceback; the one-line reason recorded for the file. The store being
+    down is the run's failure, not the file's: raised again."""
+    if isinstance(exc, StoreError):
+        raise exc
     logger.error("unexpected error while ingesting %s", source, exc_info=exc)
     return f"could not be processed (unexpected {type(exc).__name__}; see the log)"
 

@@ -331,5 +331,15 @@ class IngestWorkers:
             job.on_broken = lambda pool=pool: self.pool.restart(pool)
             self._handed.append(job)
 
+    def redact_while_waiting(self, oldest: RedactionJob, later: Sequence[RedactionJob]) -> None:
+        """While a worker still holds the ``oldest`` job, refill the workers' queue and redact here, newest first,
+        the ``later`` jobs no worker has been handed, rather than wait for it (at the end of a run the workers
+        would otherwise hold the last groups while the caller stood idle). The groups are still stored in order."""
+        for job in reversed(later):
+            self.hand_over()  # first: the other workers may have finished their groups meanwhile
+            if not oldest.in_worker():
+                return
+            self.take_back(job)
+
     def close(self) -> None:
         self.pool.close()

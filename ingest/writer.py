@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from ingest.ledger import Ledger, LedgerEntry, LedgerRecord
 from ingest.outcomes import FileOutcome
 from ingest.preparation import timed
 from rag import PIPELINE_VERSION
+from rag.access import EVERYONE, reader_flags
 from rag.errors import StoreError
 from rag.lexical import LexicalIndex
 from rag.protocols import VectorStore
@@ -39,7 +41,12 @@ class DocumentWriter:
     ) -> dict[str, FileOutcome]:
         """Store the chunks of ``items`` together: the vector store takes a batch far faster than many small
         ones. pending -> replace chunks -> done, for all of them at once."""
-        chunks = [chunk for item in items for chunk in item.chunks]
+        # Each chunk carries its document's readers, so that retrieval filters on them in the store itself.
+        chunks = [
+            replace(chunk, metadata={**chunk.metadata, **reader_flags(item.readers)})
+            for item in items
+            for chunk in item.chunks
+        ]
         vectors = np.vstack([item.embeddings for item in items if item.embeddings is not None])
         assert len(vectors) == len(chunks)
         with timed(timings, "store"), _writing(", ".join(item.source for item in items[:3])):
@@ -48,7 +55,7 @@ class DocumentWriter:
             self.store.delete_documents(collection, document_ids)
             self.lexical.delete_documents(collection, document_ids)
             self.store.upsert(collection, chunks, vectors)
-            self.lexical.upsert(collection, chunks)
+            self.lexical.upsert(collection, chunks, {item.document_id: item.readers for item in items})
             self.ledger.record_many([_record(collection, item, DocumentStatus.DONE) for item in items])
         return {
             item.document_id: FileOutcome(
@@ -64,6 +71,47 @@ class DocumentWriter:
             for item in items
         }
 
+    def keep_unchanged(
+        self, previous: LedgerEntry | None, content_hash: str, readers: tuple[str, ...]
+    ) -> FileOutcome | None:
+        """The outcome of a document stored before with this content by this pipeline, its readers brought up to
+        date in its metadata only (no chunk is re-embedded); None when it must be loaded again."""
+        if (
+            previous is None
+            or previous.status is not DocumentStatus.DONE
+            or previous.content_hash != content_hash
+            or previous.pipeline != PIPELINE_VERSION
+        ):
+            return None
+        status = FileOutcomeStatus.SKIPPED
+        if previous.readers != readers:
+            self.set_readers(previous.collection, {previous.document_id: readers})
+            status = FileOutcomeStatus.PERMISSIONS_CHANGED
+        return FileOutcome(
+            source=previous.source,
+            status=status,
+            chunks=previous.chunk_count,
+            document_id=previous.document_id,
+            kind=previous.kind,
+        )
+
+    def set_readers(self, collection: str, readers: dict[str, tuple[str, ...]]) -> None:
+        """New readers for stored documents: chunk metadata in the store, the lexical index's rows, the ledger.
+        The ledger goes last: a run that dies before it leaves the old readers there, and the next run redoes it."""
+        with _writing(f"the readers of {len(readers)} documents"):
+            self.store.set_readers(collection, readers)
+            self.lexical.set_readers(collection, readers)
+            self.ledger.set_readers(collection, readers)
+
+    def record_legacy_readers(self) -> None:
+        """Documents stored before readers were recorded were read by every key of their collection: record
+        them as readable by ``everyone``, so that they stay so with permissions enforced (metadata only)."""
+        by_collection: dict[str, dict[str, tuple[str, ...]]] = {}
+        for entry in self.ledger.without_readers():
+            by_collection.setdefault(entry.collection, {})[entry.document_id] = (EVERYONE,)
+        for collection, readers in by_collection.items():
+            self.set_readers(collection, readers)
+
     def fail(
         self,
         collection: str,
@@ -75,8 +123,10 @@ class DocumentWriter:
         content_hash: str,
         reason: str,
         kind: str | None = None,
+        readers: tuple[str, ...] | None = None,
     ) -> FileOutcome:
-        """Record that a file cannot be indexed as it now is, and drop the chunks of its earlier version."""
+        """Record that a file cannot be indexed as it now is, and drop the chunks of its earlier version. Its
+        ``readers`` when they are known: who may see its name and reason in the documents list."""
         self.delete_chunks(collection, document_id)
         self.ledger.record(
             LedgerRecord(
@@ -90,6 +140,7 @@ class DocumentWriter:
                 status=DocumentStatus.FAILED,
                 kind=kind,
                 reason=reason,
+                readers=readers,
             )
         )
         return FileOutcome(
@@ -106,6 +157,7 @@ class DocumentWriter:
             content_hash=item.content_hash,
             reason=reason,
             kind=item.document.kind or None,
+            readers=item.readers,
         )
 
     def delete_chunks(self, collection: str, document_id: str) -> int:
@@ -159,6 +211,7 @@ def _record(collection: str, item: AdmittedDocument, status: DocumentStatus) -> 
         pages=len(item.document.pages),
         chunk_count=len(item.chunks),
         redactions=dict(item.redactions),
+        readers=item.readers,
     )
 
 

@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from rag.lexical_bm25 import Bm25Ranking, RankingBuilder
@@ -73,7 +73,12 @@ class LexicalIndex:
             self._rankings.clear()
             self._db.close()
 
-    def upsert(self, collection: str, chunks: Sequence[Chunk]) -> None:
+    def upsert(
+        self, collection: str, chunks: Sequence[Chunk], readers: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Index these chunks' texts (replacing chunks of the same ids), and record the readers of the documents
+        named in ``readers`` (document id -> principals) in the same transaction. A document whose readers were
+        never recorded is found by unrestricted searches only."""
         with self._lock, write_transaction(self._db):
             self._rankings.pop(collection, None)  # stale from now on
             self._db.executemany(
@@ -85,6 +90,38 @@ class LexicalIndex:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(c.text, c.chunk_id, collection, c.document_id, c.source, c.page) for c in chunks],
             )
+            if readers:
+                self._replace_readers(collection, readers)
+
+    def set_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> None:
+        """Record who may read each of these documents (document id -> principals), replacing what was recorded;
+        their texts and the in-memory ranking are left as they are."""
+        with self._lock, write_transaction(self._db):
+            self._replace_readers(collection, readers)
+
+    def readers(self, collection: str, document_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The recorded readers of each of these documents that has any."""
+        with self._lock:
+            rows = select_in(
+                self._db,
+                "SELECT document_id, principal FROM document_readers WHERE collection = ? AND document_id IN",
+                document_ids,
+                collection,
+            )
+        found: dict[str, list[str]] = {}
+        for document_id, principal in sorted(rows):
+            found.setdefault(document_id, []).append(principal)
+        return found
+
+    def _replace_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> None:
+        self._db.executemany(
+            "DELETE FROM document_readers WHERE collection = ? AND document_id = ?",
+            [(collection, document_id) for document_id in readers],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO document_readers (collection, principal, document_id) VALUES (?, ?, ?)",
+            [(collection, p, document_id) for document_id, principals in readers.items() for p in principals],
+        )
 
     def delete_document(self, collection: str, document_id: str) -> int:
         return self.delete_documents(collection, [document_id])
@@ -94,6 +131,10 @@ class LexicalIndex:
         with self._lock, write_transaction(self._db):
             # Dropped at once, not at the next search: the erased texts' words leave memory with it.
             self._rankings.pop(collection, None)
+            self._db.executemany(
+                "DELETE FROM document_readers WHERE collection = ? AND document_id = ?",
+                [(collection, document_id) for document_id in document_ids],
+            )
             return sum(
                 self._db.execute(
                     "DELETE FROM chunk_texts WHERE collection = ? AND document_id = ?", (collection, document_id)
@@ -105,6 +146,7 @@ class LexicalIndex:
         with self._lock:
             self._rankings.pop(collection, None)
             self._db.execute("DELETE FROM chunk_texts WHERE collection = ?", (collection,))
+            self._db.execute("DELETE FROM document_readers WHERE collection = ?", (collection,))
 
     def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The text of each chunk id that is indexed."""
@@ -130,9 +172,12 @@ class LexicalIndex:
         source: str | None = None,
         page_min: int | None = None,
         page_max: int | None = None,
+        readers: Collection[str] | None = None,
     ) -> list[SearchHit]:
+        """The best ``top_k`` chunks for the query's words, within the filters; with ``readers``, only chunks of
+        documents that name one of these principals among their readers (rag/access.py)."""
         words = query_words(query)
-        if not words:
+        if not words or (readers is not None and not readers):
             return []
         with self._lock:
             if self._db.in_transaction:  # left open by a failed write: it would hold every other writer
@@ -142,10 +187,13 @@ class LexicalIndex:
                 ranking = self._current_ranking(collection)
                 if ranking is not None:
                     kept = rare_enough(ranking.document_frequency(words), ranking.chunks)
-                    rows = self._rows_by_id(collection, ranking.top(kept, top_k, source, page_min, page_max))
+                    readable = None if readers is None else self._readable_documents(collection, readers)
+                    rows = self._rows_by_id(
+                        collection, ranking.top(kept, top_k, source, page_min, page_max, documents=readable)
+                    )
                 else:
                     kept = rare_enough(self._document_frequency(words), self._chunks())
-                    rows = self._fts_search(kept, collection, top_k, source, page_min, page_max)
+                    rows = self._fts_search(kept, collection, top_k, source, page_min, page_max, readers)
         return [
             SearchHit(
                 chunk_id=chunk_id,
@@ -178,6 +226,7 @@ class LexicalIndex:
         source: str | None,
         page_min: int | None,
         page_max: int | None,
+        readers: Collection[str] | None,
     ) -> list[_Row]:
         clauses = ["t.collection = ?"]
         params: list[object] = [collection]
@@ -185,6 +234,13 @@ class LexicalIndex:
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
+        if readers is not None:
+            principals = sorted(readers)
+            clauses.append(
+                "t.document_id IN (SELECT document_id FROM document_readers WHERE collection = ? AND principal IN "
+                f"({','.join('?' * len(principals))}))"
+            )
+            params.extend([collection, *principals])
         columns = "t.chunk_id, t.document_id, t.source, t.page, t.text"
         filters = " AND ".join(clauses)
         # Fast path: rank the best matches of the whole index first, then filter. bm25 scores do not
@@ -208,6 +264,16 @@ class LexicalIndex:
         if len(rows) < top_k:
             rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
         return rows
+
+    def _readable_documents(self, collection: str, readers: Collection[str]) -> set[str]:
+        """The documents of the collection that name one of ``readers`` (called holding the lock)."""
+        rows = select_in(
+            self._db,
+            "SELECT DISTINCT document_id FROM document_readers WHERE collection = ? AND principal IN",
+            sorted(readers),
+            collection,
+        )
+        return {row[0] for row in rows}
 
     def _rows_by_id(self, collection: str, ranked: Sequence[tuple[int, float]]) -> list[_Row]:
         # The collection is checked here, not in SQL: there SQLite would scan the collection by its index
@@ -279,7 +345,8 @@ class LexicalIndex:
             last = -(2**63)
             # In rowid order ("+collection": not by the collection's index, which would sort every batch anew).
             while batch := db.execute(
-                "SELECT id, source, page, text FROM chunk_texts WHERE id > ? AND +collection = ? ORDER BY id LIMIT ?",
+                "SELECT id, source, page, text, document_id FROM chunk_texts WHERE id > ? AND +collection = ? "
+                "ORDER BY id LIMIT ?",
                 (last, collection, _BUILD_BATCH),
             ).fetchall():
                 builder.add(batch)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from rag.lexical_tokens import fts_tokens
 _K1 = 1.2
 _B = 0.75
 
-IndexedRow = tuple[int, str, int, str]  # rowid, source, page, text: a row of chunk_texts
+IndexedRow = tuple[int, str, int, str, str]  # rowid, source, page, text, document_id: a row of chunk_texts
 
 
 class RankingBuilder:
@@ -41,16 +41,18 @@ class RankingBuilder:
         self._rowids: list[int] = []
         self._sources: list[str] = []
         self._pages: list[int] = []
+        self._documents_of_rows: list[str] = []
 
     def add(self, rows: Iterable[IndexedRow]) -> None:
         vocabulary = self._vocabulary
-        for rowid, source, page, text in rows:
+        for rowid, source, page, text, document_id in rows:
             ids = [vocabulary.setdefault(token, len(vocabulary)) for token in fts_tokens(text)]
             self._documents.append(ids)
             self._frequency.update(set(ids))
             self._rowids.append(rowid)
             self._sources.append(source)
             self._pages.append(page)
+            self._documents_of_rows.append(document_id)
 
     def build(self, generation: int) -> Bm25Ranking:
         """The ranking of the rows added, for the collection as of ``generation``."""
@@ -67,6 +69,7 @@ class RankingBuilder:
         if self._frequency:
             frequency[list(self._frequency)] = list(self._frequency.values())
         names = {name: code for code, name in enumerate(dict.fromkeys(self._sources))}
+        documents = {name: code for code, name in enumerate(dict.fromkeys(self._documents_of_rows))}
         return Bm25Ranking(
             generation=generation,
             retriever=retriever,
@@ -76,6 +79,8 @@ class RankingBuilder:
             sources=np.array([names[source] for source in self._sources], dtype=np.int32),
             source_codes=names,
             pages=np.array(self._pages, dtype=np.int64),
+            documents=np.array([documents[name] for name in self._documents_of_rows], dtype=np.int32),
+            document_codes=documents,
         )
 
 
@@ -93,6 +98,8 @@ class Bm25Ranking:
         sources: npt.NDArray[np.int32],
         source_codes: dict[str, int],
         pages: npt.NDArray[np.int64],
+        documents: npt.NDArray[np.int32],
+        document_codes: dict[str, int],
     ) -> None:
         self.generation = generation
         self._retriever = retriever  # a bm25s.BM25, or None when no row holds a single term
@@ -102,6 +109,8 @@ class Bm25Ranking:
         self._sources = sources
         self._source_codes = source_codes
         self._pages = pages
+        self._documents = documents
+        self._document_codes = document_codes
 
     @property
     def chunks(self) -> int:
@@ -119,12 +128,14 @@ class Bm25Ranking:
         source: str | None = None,
         page_min: int | None = None,
         page_max: int | None = None,
+        documents: Set[str] | None = None,
     ) -> list[tuple[int, float]]:
-        """The best ``top_k`` (rowid, score) of the rows holding any of the words within the filters, best first."""
+        """The best ``top_k`` (rowid, score) of the rows holding any of the words within the filters, best first;
+        with ``documents``, only rows of these documents (the ones the caller may read)."""
         ids = [self._vocabulary[word] for word in dict.fromkeys(words) if word in self._vocabulary]
         if not ids or top_k <= 0 or self._retriever is None:
             return []
-        mask = self._mask(source, page_min, page_max)
+        mask = self._mask(source, page_min, page_max, documents)
         if mask is not None and not mask.any():
             return []
         # The filters weigh the scores before the top k are chosen (0 leaves a row out), so a filter narrows
@@ -143,8 +154,10 @@ class Bm25Ranking:
         order = np.lexsort((rowids, -found))[:top_k]  # ties by rowid: FTS5 visits rows in rowid order
         return [(int(rowids[i]), float(found[i])) for i in order]
 
-    def _mask(self, source: str | None, page_min: int | None, page_max: int | None) -> npt.NDArray[np.float32] | None:
-        if source is None and page_min is None and page_max is None:
+    def _mask(
+        self, source: str | None, page_min: int | None, page_max: int | None, documents: Set[str] | None
+    ) -> npt.NDArray[np.float32] | None:
+        if source is None and page_min is None and page_max is None and documents is None:
             return None
         wanted = np.ones(self.chunks, dtype=bool)
         if source is not None:
@@ -153,4 +166,7 @@ class Bm25Ranking:
             wanted &= self._pages >= page_min
         if page_max is not None:
             wanted &= self._pages <= page_max
+        if documents is not None:
+            codes = [self._document_codes[name] for name in documents if name in self._document_codes]
+            wanted &= np.isin(self._documents, np.array(codes, dtype=np.int32))
         return wanted.astype(np.float32)

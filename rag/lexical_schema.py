@@ -67,6 +67,19 @@ CREATE TRIGGER chunk_collections_update AFTER UPDATE ON chunk_texts BEGIN
         ON CONFLICT (collection) DO UPDATE SET generation = generation + 1, chunks = chunks + 1;
 END;
 """
+# Who may read each document (rag/access.py): a table of its own, so that a change of permissions writes a few
+# rows and leaves the texts, their terms and the collection's generation alone. Documents indexed before
+# permissions existed were readable by every key of their collection: they keep that, as ``everyone``.
+_READERS = """
+CREATE TABLE document_readers (
+    collection TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    PRIMARY KEY (collection, principal, document_id)
+) WITHOUT ROWID;
+CREATE INDEX document_readers_by_document ON document_readers (collection, document_id);
+INSERT INTO document_readers SELECT DISTINCT collection, 'everyone', document_id FROM chunk_texts;
+"""
 # Data dirs written before the external-content layout hold one FTS5 table named "chunks".
 _MIGRATE_LEGACY = """
 INSERT OR REPLACE INTO chunk_texts (collection, chunk_id, document_id, source, page, text)
@@ -87,6 +100,8 @@ def open_index(path: Path) -> sqlite3.Connection:
             _execute(db, _MIGRATE_LEGACY)
         if "chunk_collections" not in tables:
             _execute(db, _COLLECTIONS)
+        if "document_readers" not in tables:
+            _execute(db, _READERS)
     return db
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -51,6 +51,10 @@ class Redactor(Protocol):
 @runtime_checkable
 class VectorStore(Protocol):
     def upsert(self, collection: str, chunks: Sequence[Chunk], embeddings: npt.NDArray[np.float32]) -> None: ...
+
+    def set_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> int:
+        """Replace the readers (document id -> principals) recorded on these documents' chunks, metadata only."""
+        ...
 
     def delete_document(self, collection: str, document_id: str) -> int: ...
 
@@ -126,8 +130,14 @@ class Generator(Protocol):
 class LexicalSearch(Protocol):
     """The keyword (BM25) side of retrieval, filtered by source and page range inside the search."""
 
-    def upsert(self, collection: str, chunks: Sequence[Chunk]) -> None:
-        """Index these chunks' texts (replacing chunks of the same ids)."""
+    def upsert(
+        self, collection: str, chunks: Sequence[Chunk], readers: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Index these chunks' texts (replacing chunks of the same ids) and record their documents' readers."""
+        ...
+
+    def set_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> None:
+        """Replace the readers (document id -> principals) recorded for these documents."""
         ...
 
     def delete_documents(self, collection: str, document_ids: Sequence[str]) -> int:
@@ -142,8 +152,10 @@ class LexicalSearch(Protocol):
         source: str | None = None,
         page_min: int | None = None,
         page_max: int | None = None,
+        readers: Collection[str] | None = None,
     ) -> list[SearchHit]:
-        """The best ``top_k`` chunks for the query's words, best first, within the filters."""
+        """The best ``top_k`` chunks for the query's words, best first, within the filters; with ``readers``,
+        only chunks of documents that name one of these principals."""
         ...
 
     def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:

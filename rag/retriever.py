@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
+from rag.access import Readers
 from rag.errors import CollectionNotFoundError, InvalidInputError
 from rag.lexical import LexicalIndex
 from rag.protocols import Embedder, VectorStore
@@ -41,9 +42,13 @@ def require_collection(store: VectorStore, collection: str) -> None:
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """What a search may return: a source, a page range, and the documents the caller may read (``readers``;
+    everything by default, for the operator's own commands: every API route sets it from the caller's key)."""
+
     source: str | None = None
     page_min: int | None = None
     page_max: int | None = None
+    readers: Readers = field(default_factory=Readers.everything)
 
     def __post_init__(self) -> None:
         if self.page_min is not None and self.page_max is not None and self.page_min > self.page_max:
@@ -57,6 +62,8 @@ class SearchFilters:
             conditions.append({"page": {"$gte": self.page_min}})
         if self.page_max is not None:
             conditions.append({"page": {"$lte": self.page_max}})
+        if (readable := self.readers.chroma_where()) is not None:
+            conditions.append(readable)
         if not conditions:
             return None
         return conditions[0] if len(conditions) == 1 else {"$and": conditions}
@@ -115,7 +122,13 @@ class HybridRetriever:
 
         def lexical_search() -> list[SearchHit]:
             return self._lexical.search(
-                collection, query, depth, source=filters.source, page_min=filters.page_min, page_max=filters.page_max
+                collection,
+                query,
+                depth,
+                source=filters.source,
+                page_min=filters.page_min,
+                page_max=filters.page_max,
+                readers=filters.readers.principals,
             )
 
         # The lexical ranking runs while Chroma searches (both release the GIL, neither is long), and while

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest JSON request body.")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, description="Largest document upload.")
+    access_map: Path | None = Field(
+        default=None,
+        description="An access map (TOML: path globs to principals) that gives the readers of ingested files "
+        "instead of their file-system permissions; `enclave ingest --access-map` overrides it.",
+    )
     max_question_chars: int = Field(default=2000, ge=10)
     max_ticket_chars: int = Field(default=20_000, ge=10)
     max_batch_items: int = Field(default=100, ge=1)

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import numpy as np
 import numpy.typing as npt
 
+from rag.access import READER_KEY_PREFIX, reader_flags, without_reader_flags
 from rag.errors import CollectionNotFoundError, EnclaveError, InvalidInputError, StoreError
 from rag.types import Chunk, SearchHit
 
@@ -140,6 +141,30 @@ class ChromaStore:
                     embeddings=embeddings[start : start + _BATCH].tolist(),
                     metadatas=[chunk_metadata(chunk) for chunk in part],
                 )
+
+    def set_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> int:
+        """Record new readers (document id -> principals) on every chunk of these documents, in their metadata
+        only: no vector is written. How many chunks were updated."""
+        if not readers or collection not in self.collections():
+            return 0
+        target = self._collection(collection, create=False)
+        document_ids = list(readers)
+        updated = 0
+        with self._chroma_errors("update readers", collection):
+            for start in range(0, len(document_ids), _BATCH):
+                part = document_ids[start : start + _BATCH]
+                where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
+                found = target.get(where=where, include=["metadatas"])
+                metadatas = []
+                for metadata in found["metadatas"]:
+                    wanted = reader_flags(readers[str(metadata["document_id"])])
+                    # None removes a key in Chroma's update: the readers taken away lose their flag.
+                    gone = {key: None for key in metadata if key.startswith(READER_KEY_PREFIX) and key not in wanted}
+                    metadatas.append({**gone, **wanted})
+                for first in range(0, len(found["ids"]), _BATCH):
+                    target.update(ids=found["ids"][first : first + _BATCH], metadatas=metadatas[first : first + _BATCH])
+                updated += len(found["ids"])
+        return updated
 
     def delete_document(self, collection: str, document_id: str) -> int:
         return self.delete_documents(collection, [document_id])
@@ -279,7 +304,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
 
 
 def hit_from_record(chunk_id: str, metadata: Mapping[str, Any] | None, score: float) -> SearchHit:
-    meta = dict(metadata or {})
+    meta = without_reader_flags(metadata or {})
     return SearchHit(
         chunk_id=chunk_id,
         document_id=str(meta.get("document_id", "")),

@@ -30,12 +30,18 @@ class FileOutcomeStatus(StrEnum):
     NEW = "new"
     CHANGED = "changed"
     SKIPPED = "skipped"  # unchanged since it was last ingested
+    PERMISSIONS_CHANGED = "permissions-changed"  # unchanged, but its readers changed: metadata only
     FAILED = "failed"
     FORGOTTEN = "forgotten"  # gone from the folder, so removed from the stores
 
     @property
     def written(self) -> bool:
         return self in (FileOutcomeStatus.NEW, FileOutcomeStatus.CHANGED)
+
+    @property
+    def unchanged(self) -> bool:
+        """Its text and chunks are kept as they were (its readers may have been updated)."""
+        return self in (FileOutcomeStatus.SKIPPED, FileOutcomeStatus.PERMISSIONS_CHANGED)
 
 
 class AnswerMode(StrEnum):

@@ -72,7 +72,14 @@ def test_ingest_summary_and_exit_codes(tmp_path: Path) -> None:
     first = enclave("ingest", str(docs), "--json", data_dir=data)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert summary["files"] == {"new": 1, "changed": 0, "skipped": 0, "failed": 1, "forgotten": 0}
+    assert summary["files"] == {
+        "new": 1,
+        "changed": 0,
+        "skipped": 0,
+        "permissions-changed": 0,
+        "failed": 1,
+        "forgotten": 0,
+    }
     assert summary["failures"] == [{"source": "broken.pdf", "reason": "named .pdf but is not a PDF (no %PDF header)"}]
     assert set(summary["stage_seconds"]) == {"load", "redact", "chunk", "embed", "store"}
 

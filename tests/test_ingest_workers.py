@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import numpy as np
 import pytest
 
 from ingest.components import build_preparer
-from ingest.pipeline import _Group, _redact_while_waiting
 from ingest.preparation import DocumentWork, GroupPreparer, PreparedGroup, RedactedGroup, RedactionJob
 from ingest.worker_pool import IngestWorkers, WorkSplit, _prepare_group
 from rag.settings import Settings
@@ -205,7 +203,7 @@ def test_groups_no_worker_was_handed_are_redacted_here_while_the_oldest_is_with_
     oldest, *handed, newest = jobs
     # Two groups per worker and one more are handed over; the rest wait, where the caller can still take them.
     assert all(job.future is not None for job in (oldest, *handed)) and newest.future is None
-    _redact_while_waiting(deque(_Group(items=[], loaded=[], job=job) for job in jobs), workers)
+    workers.redact_while_waiting(oldest, [*handed, newest])
     assert newest.ran_here and newest.future is None
     assert not any(job.ran_here for job in (oldest, *handed))  # with a worker already: left to it
     expected = preparer.prepare(_works())

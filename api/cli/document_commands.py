@@ -22,9 +22,12 @@ from api.cli.common import (
     write_json_line,
 )
 from api.cli.wiring import check_store, forget_paths, ingest_paths
+from api.keys import KeyStore
 from ingest.check import CheckReport
 from ingest.ledger import Ledger
+from ingest.permissions.coverage import UnheldPrincipal, unheld_principals
 from rag.errors import EnclaveError
+from rag.settings import Settings
 
 # Registered without a name (api/cli/root.py): these commands are top-level verbs of `enclave`.
 commands = typer.Typer()
@@ -39,16 +42,30 @@ def ingest(
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any file failed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    access_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--access-map",
+            help="A TOML file of path globs to principals that says who may read each file, for drives whose "
+            "permissions did not survive the copy (default: ENCLAVE_ACCESS_MAP, else each file's owner, group, "
+            "mode bits and ACLs).",
+        ),
+    ] = None,
 ) -> None:
     """Load, redact, chunk, embed and store documents; unchanged files are skipped by content hash.
 
     PDF, plain text, Markdown, HTML and e-mail (.eml) are detected from their content. A file that
     cannot be ingested is reported with its reason and the run goes on. Running again after a crash
     or Ctrl-C completes the work without duplicates.
+
+    Each document records who may read it, from the file's permissions (or the access map); when only
+    the permissions of an unchanged file changed, they are updated without re-embedding it.
     """
     settings = cli_settings()
     try:
-        report = ingest_paths(settings, paths, collection or settings.default_collection, prune=prune)
+        report = ingest_paths(
+            settings, paths, collection or settings.default_collection, prune=prune, access_map=access_map
+        )
     except EnclaveError as exc:
         raise failure_exit(exc) from exc
 
@@ -59,7 +76,7 @@ def ingest(
         _print_ingest_summary(summary)
     files = summary["files"]
     assert isinstance(files, dict)
-    ingested = files["new"] + files["changed"] + files["skipped"]
+    ingested = files["new"] + files["changed"] + files["skipped"] + files["permissions-changed"]
     if (strict and files["failed"]) or (ingested == 0 and files["forgotten"] == 0):
         if ingested == 0 and not files["failed"]:
             console.print("[yellow]no files found to ingest[/]")
@@ -142,7 +159,7 @@ def documents(
     collection: CollectionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """List ingested documents with their status, chunks and redaction counts."""
+    """List ingested documents with their status, chunks, redaction counts and readers."""
     settings = cli_settings()
     entries = Ledger(settings.ledger_path).entries(collection=collection)
     if as_json:
@@ -158,16 +175,18 @@ def documents(
                     "chunks": e.chunk_count,
                     "redactions": e.redactions,
                     "reason": e.reason,
+                    "readers": list(e.readers) if e.readers is not None else None,
                 }
                 for e in entries
             ]
         )
         return
     table = Table(title="Documents")
-    for column in ("collection", "source", "status", "kind", "pages", "chunks", "redacted", "reason"):
+    for column in ("collection", "source", "status", "kind", "pages", "chunks", "redacted", "readers", "reason"):
         table.add_column(column)
     for e in entries:
         redacted = ", ".join(f"{k} {v}" for k, v in sorted(e.redactions.items()))
+        readers = "unknown" if e.readers is None else ", ".join(e.readers) or "admins only"
         table.add_row(
             e.collection,
             e.source,
@@ -176,6 +195,7 @@ def documents(
             str(e.pages),
             str(e.chunk_count),
             redacted,
+            readers,
             e.reason or "",
         )
     out.print(table)
@@ -196,15 +216,18 @@ def check(
     Finds vectors and lexical rows no ingested document accounts for, documents whose chunks are
     missing, and documents left pending by an interrupted run. With --repair (under the writer lock)
     orphans are deleted and damaged documents marked pending, so the next `enclave ingest` redoes them.
+    Also lists the principals that documents or the access map (ENCLAVE_ACCESS_MAP) name and that no
+    active API key holds.
     """
     settings = cli_settings()
     try:
         outcome = check_store(settings, collection, fix=fix)
+        unheld = _unheld(settings, collection)
     except EnclaveError as exc:
         raise failure_exit(exc) from exc
     report, repaired, after = outcome.report, outcome.repaired, outcome.after_repair
     if as_json:
-        payload: dict[str, Any] = {"report": report.to_dict()}
+        payload: dict[str, Any] = {"report": report.to_dict(), "unheld_principals": [u.to_dict() for u in unheld]}
         if repaired is not None and after is not None:
             payload["repair"] = repaired.to_dict()
             payload["after_repair"] = after.to_dict()
@@ -216,11 +239,39 @@ def check(
                 f"repaired: {repaired.vectors_deleted} vectors and {repaired.lexical_rows_deleted} lexical rows "
                 f"deleted; {len(repaired.requeued)} documents queued for the next `enclave ingest`"
             )
+    if not as_json:
+        _print_unheld(unheld)
     if after is not None:
         if not after.consistent_but_queued:
             raise typer.Exit(code=1)
     elif not report.consistent:
         raise typer.Exit(code=1)
+
+
+def _unheld(settings: Settings, collection: str | None) -> list[UnheldPrincipal]:
+    """Principals that the collection's documents or the access map name and no active key holds."""
+    from ingest.permissions import load_access_map
+
+    access_map = load_access_map(settings.access_map) if settings.access_map is not None else None
+    keys = KeyStore(settings.keys_path).keys()
+    held = [p for key in keys if key.active for p in key.principals]
+    ledger = Ledger(settings.ledger_path)
+    try:
+        entries = ledger.entries(collection=collection)
+    finally:
+        ledger.close()
+    return unheld_principals(entries, access_map.principals() if access_map else (), held)
+
+
+def _print_unheld(unheld: list[UnheldPrincipal]) -> None:
+    for item in unheld:
+        named = [f"{item.documents} documents"] if item.documents else []
+        named += ["the access map"] if item.in_access_map else []
+        out.print(
+            f"[yellow]principal {item.principal}[/]: named by {' and '.join(named)}, held by no active API key "
+            "(what only it may read is read by admins only; a misspelt group?)",
+            highlight=False,
+        )
 
 
 def _print_check_report(report: CheckReport) -> None:

@@ -29,12 +29,17 @@ if TYPE_CHECKING:  # deferred: heavy (the model libraries, jinja2, the document 
     from rag.tickets import TicketService
 
 
-def ingest_paths(settings: Settings, paths: Sequence[Path], collection: str, *, prune: bool) -> IngestReport:
+def ingest_paths(
+    settings: Settings, paths: Sequence[Path], collection: str, *, prune: bool, access_map: Path | None = None
+) -> IngestReport:
     """Ingest ``paths`` into ``collection`` under the writer lock, a spinner while the models load, then a
-    progress bar per file."""
+    progress bar per file. Readers come from ``access_map`` (or the settings' one), else from the files'
+    permissions; a map that cannot be used stops the run before anything is ingested."""
     from ingest.components import build_batch_ingestion  # deferred: heavy (torch, spaCy, Presidio)
+    from ingest.permissions import reader_policy
 
     validate_collection_name(collection)
+    readers = reader_policy(access_map or settings.access_map)
     # Before the models load: a server that owns the embedded store stops this at once (exit 2).
     with embedded_store_owner(settings), ExitStack() as opened:
         with console.status("Loading models..."):
@@ -51,6 +56,7 @@ def ingest_paths(settings: Settings, paths: Sequence[Path], collection: str, *, 
                 paths,
                 collection,
                 prune=prune,
+                readers=readers,
                 on_start=lambda total: progress.update(task, total=total),
                 on_file=lambda outcome: progress.update(task, advance=1, current=outcome.source),
             )
@@ -180,6 +186,9 @@ def serving_services(settings: Settings) -> Services:
         services = Services.load(settings)
     # Before warming up: a data dir whose embedded store another process writes is refused in one line.
     services.own_store()
+    # Documents stored before readers were recorded keep being read by every key of their collection.
+    with store_write_lock(settings.lock_path, settings.lock_timeout_seconds):
+        services.pipeline.writer.record_legacy_readers()
     with console.status("Warming up the models..."):
         services.warm_up()
     return services
