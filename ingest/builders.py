@@ -23,6 +23,7 @@ def build_redactor(settings: Settings) -> PresidioRedactor:
         deny_list=settings.redact_deny_list,
         exclude_components=settings.spacy_exclude,
         matrix_library=settings.spacy_matrix_library,
+        locations=settings.redact_locations,
     )
 
 

@@ -18,7 +18,7 @@ from pydantic_settings import (
 
 from rag.errors import ConfigurationError
 from rag.lexical import DEFAULT_IN_MEMORY_MIN_CHUNKS
-from rag.types import AnswerMode, EmbedderBackend
+from rag.types import AnswerMode, EmbedderBackend, LocationPolicy
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     redact_score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     redact_allow_list: list[str] = Field(default_factory=list, description="Values never redacted.")
     redact_deny_list: list[str] = Field(default_factory=list, description="Values always redacted.")
+    redact_locations: LocationPolicy = Field(
+        default=LocationPolicy.WITH_PERSON,
+        description="Place names NER finds (cities, countries, regions): off: kept; with-person: redacted when "
+        "in a sentence with a redacted person or in an address block (the city under a street line); all: every "
+        "one redacted. LOCATION in ENCLAVE_REDACT_ENTITIES means all.",
+    )
 
     # Chunking, measured in the embedding model's tokenizer tokens.
     chunk_tokens: int = Field(default=128, ge=16, description="Upper bound of tokens per chunk.")

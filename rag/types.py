@@ -51,6 +51,14 @@ class AnswerMode(StrEnum):
     GENERATE = "generate"
 
 
+class LocationPolicy(StrEnum):
+    """Which place names (cities, countries, regions) the redactor removes (ingest/redaction/places.py)."""
+
+    OFF = "off"  # none: places stay, as the facts documents are retrieved by
+    WITH_PERSON = "with-person"  # those in a sentence with a person, or in an address block
+    ALL = "all"  # every one
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a loaded document; documents without pages have a single page numbered 1.

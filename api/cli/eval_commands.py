@@ -40,7 +40,8 @@ def eval_redaction(
 
     A labelled token is leaked when some of its characters are not inside a span the redactor
     reported; an unlabelled token is over-redacted when any of its characters is. Types Enclave keeps
-    on purpose (dates, places, organizations...) count as neither. See ingest/redaction/evaluation.py.
+    on purpose (dates, organizations...) count as neither; places count as ENCLAVE_REDACT_LOCATIONS
+    says. See ingest/redaction/evaluation.py.
     """
     settings = cli_settings()
     try:
@@ -59,7 +60,10 @@ def eval_redaction(
 
 
 def _print_redaction_report(summary: dict[str, Any]) -> None:
-    table = Table(title=f"Redaction on {summary['records']} records ({summary['seconds']} s)")
+    table = Table(
+        title=f"Redaction on {summary['records']} records ({summary['seconds']} s), "
+        f"places: {summary['location_policy']}"
+    )
     table.add_column("entity type")
     for column in ("tokens", "leaked", "leak rate"):
         table.add_column(column, justify="right")

@@ -27,6 +27,7 @@ from ingest.redaction.recognizers.phone import windowed
 from ingest.redaction.redactor import PresidioRedactor
 from rag.errors import ConfigurationError
 from rag.offline import use_bundled_public_suffix_list
+from rag.types import LocationPolicy
 
 
 def load_spacy_pipeline(
@@ -124,8 +125,10 @@ def build_presidio_redactor(
     deny_list: Sequence[str] = (),
     exclude_components: Mapping[str, Sequence[str]] | None = None,
     matrix_library: Literal["openblas", "blis"] = "openblas",
+    locations: LocationPolicy = LocationPolicy.WITH_PERSON,
 ) -> PresidioRedactor:
-    """The redactor over a freshly built analyzer; a deny-list adds the ``DENY_LIST`` entity."""
+    """The redactor over a freshly built analyzer; a deny-list adds the ``DENY_LIST`` entity, and
+    ``locations`` says which place names go (ingest/redaction/places.py)."""
     analyzer = build_analyzer(spacy_models, deny_list, exclude_components, matrix_library)
     wanted = [*entities, "DENY_LIST"] if deny_list else list(entities)
-    return PresidioRedactor(analyzer, wanted, score_threshold, allow_list)
+    return PresidioRedactor(analyzer, wanted, score_threshold, allow_list, locations)

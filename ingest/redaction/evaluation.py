@@ -19,6 +19,14 @@ Definitions, all at the level of *tokens* and positions in the input text:
 - Tokens in spans of a type Enclave does not redact by design (``NOT_REDACTED``) count neither as
   leaks nor as over-redaction: redacting them is neither required nor a mistake. Every other type,
   one this module does not name included, must be redacted.
+- Places (spans labelled ``GPE``, ``LOC`` or ``LOCATION``) follow the redactor's location policy
+  (``ENCLAVE_REDACT_LOCATIONS``, ingest/redaction/places.py), applied to the *labels*, never to what the
+  redactor found: under ``off`` they are kept by design as above; under ``all`` every place must be
+  redacted; under ``with-person`` a place must be redacted when its sentence (the project's sentence
+  splitter, on the record's text) holds a labelled PERSON, or when it lies in an address block (it overlaps
+  a labelled STREET_ADDRESS, or follows one, or such a place, with no letter between), and any other place
+  counts neither way. A required place that is not redacted is a LOCATION leak, so a place beside a person
+  the redactor missed counts against it too.
 
 Leak rate per type = leaked tokens / labelled tokens of that type; over-redaction = over-redacted
 unlabelled tokens / unlabelled tokens.
@@ -34,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rag.types import EntitySpan, Redaction
+from ingest.redaction.places import PLACE_ENTITY, places_to_redact
+from rag.types import EntitySpan, LocationPolicy, Redaction
 
 _TOKEN = re.compile(r"\w+")
 
@@ -70,7 +79,12 @@ NOT_REDACTED: dict[str, str] = {
     "postcodes inside a postal address are redacted with the address",
     "DOMAIN_NAME": "web sites of businesses are public; e-mail addresses are redacted",
     "URL": "links to public sites are public",
+    "LOC": "places are needed to retrieve site-specific content",
 }
+
+# Labels of place names, whose redaction the location policy decides.
+PLACE_LABELS = frozenset({"GPE", "LOC", "LOCATION"})
+_KEPT_PLACE = "a place with no labelled person in its sentence and outside every address block: with-person keeps it"
 
 
 class TextRedactor(Protocol):
@@ -122,6 +136,7 @@ class RedactionReport:
     languages: dict[str, int]
     leaked_examples: dict[str, list[str]] = field(default_factory=dict)
     over_redacted_examples: list[str] = field(default_factory=list)
+    location_policy: LocationPolicy = LocationPolicy.OFF
 
     @property
     def over_redaction_rate(self) -> float:
@@ -133,12 +148,13 @@ class RedactionReport:
             "seconds": round(self.seconds, 2),
             "records_per_second": round(self.records / self.seconds, 2) if self.seconds else None,
             "languages": self.languages,
+            "location_policy": self.location_policy.value,
             "entities": {
                 name: {"tokens": s.tokens, "leaked": s.leaked, "leak_rate": round(s.leak_rate, 4)}
                 for name, s in sorted(self.by_type.items())
             },
             "not_redacted_by_design": {
-                name: {"tokens": count, "reason": NOT_REDACTED.get(name, "unknown type")}
+                name: {"tokens": count, "reason": self._reason_kept(name)}
                 for name, count in sorted(self.ignored_tokens.items())
             },
             "over_redaction": {
@@ -147,6 +163,11 @@ class RedactionReport:
                 "rate": round(self.over_redaction_rate, 4),
             },
         }
+
+    def _reason_kept(self, label: str) -> str:
+        if label in PLACE_LABELS and self.location_policy is LocationPolicy.WITH_PERSON:
+            return _KEPT_PLACE
+        return NOT_REDACTED.get(label, "unknown type")
 
 
 def load_records(path: Path) -> list[Record]:
@@ -187,42 +208,68 @@ def _covered_chars(text_length: int, entities: Sequence[EntitySpan]) -> bytearra
     return covered
 
 
-def _span_type(start: int, spans: Sequence[LabelledSpan]) -> str | None:
+def _span_at(start: int, spans: Sequence[LabelledSpan]) -> LabelledSpan | None:
     for span in spans:
         if span.start <= start < span.end:
-            return span.type
+            return span
     return None
 
 
-def score_record(record: Record, entities: Sequence[EntitySpan]) -> tuple[RecordScore, dict[str, int]]:
-    """Token counts of one record given the spans the redactor reported; also the ignored tokens by type."""
+def required_places(record: Record, policy: LocationPolicy) -> set[LabelledSpan]:
+    """The labelled places that ``policy`` requires redacted, by the labelled people and addresses around them."""
+    places = [span for span in record.spans if span.type in PLACE_LABELS]
+    if not places:
+        return set()
+    people = [(s.start, s.end) for s in record.spans if REDACTED_TYPES.get(s.type) == "PERSON"]
+    addresses = [(s.start, s.end) for s in record.spans if REDACTED_TYPES.get(s.type) == "STREET_ADDRESS"]
+    chosen = set(places_to_redact(policy, record.text, [(p.start, p.end) for p in places], people, addresses))
+    return {place for place in places if (place.start, place.end) in chosen}
+
+
+def _scored_type(span: LabelledSpan, required: set[LabelledSpan]) -> str | None:
+    """The type a labelled span is scored under, None when it counts neither way."""
+    if span in required:
+        return PLACE_ENTITY
+    if span.type in NOT_REDACTED or span.type in PLACE_LABELS:
+        return None
+    # A type this module does not know is held to redaction, under its own name: a data set's new label
+    # must show up as leaks, not vanish from the report.
+    return REDACTED_TYPES.get(span.type, span.type)
+
+
+def score_record(
+    record: Record, entities: Sequence[EntitySpan], places: LocationPolicy = LocationPolicy.OFF
+) -> tuple[RecordScore, dict[str, int]]:
+    """Token counts of one record given the spans the redactor reported under the location policy ``places``;
+    also the ignored tokens by type."""
     covered = _covered_chars(len(record.text), entities)
     cuts = [edge for span in record.spans for edge in (span.start, span.end)]
+    required = required_places(record, places)
     score = RecordScore()
     ignored: dict[str, int] = {}
     for start, end in tokens(record.text, cuts):
-        label = _span_type(start, record.spans)
-        if label is None:
+        span = _span_at(start, record.spans)
+        if span is None:
             score.unlabelled += 1
             score.over_redacted += any(covered[start:end])
-        elif label not in NOT_REDACTED:
-            # A type this module does not know is held to redaction, under its own name: a data set's
-            # new label must show up as leaks, not vanish from the report.
-            ours = REDACTED_TYPES.get(label, label)
+            continue
+        ours = _scored_type(span, required)
+        if ours is not None:
             type_score = score.by_type.setdefault(ours, TypeScore())
             type_score.tokens += 1
             type_score.leaked += not all(covered[start:end])
         else:
-            ignored[label] = ignored.get(label, 0) + 1
+            ignored[span.type] = ignored.get(span.type, 0) + 1
     return score, ignored
 
 
-def _leaked_values(record: Record, entities: Sequence[EntitySpan]) -> dict[str, str]:
+def _leaked_values(record: Record, entities: Sequence[EntitySpan], places: LocationPolicy) -> dict[str, str]:
     """For examples: per type, the labelled values with a leaked token, shown with >>token<< marks."""
     covered = _covered_chars(len(record.text), entities)
+    required = required_places(record, places)
     shown: dict[str, str] = {}
     for span in record.spans:
-        ours = REDACTED_TYPES.get(span.type)
+        ours = PLACE_ENTITY if span in required else REDACTED_TYPES.get(span.type)
         if ours is None:
             continue
         value = record.text[span.start : span.end]
@@ -241,8 +288,14 @@ def evaluate(
     language: str | None = None,
     on_record: Callable[[], None] | None = None,
     examples: int = 0,
+    places: LocationPolicy | None = None,
 ) -> RedactionReport:
-    """Run ``redactor`` over every record and add up the token counts; keep up to ``examples`` misses per type."""
+    """Run ``redactor`` over every record and add up the token counts; keep up to ``examples`` misses per type.
+
+    ``places`` is the location policy that says which labelled places count; by default the redactor's own
+    (its ``location_policy``), ``off`` for a redactor that has none.
+    """
+    policy = places if places is not None else getattr(redactor, "location_policy", LocationPolicy.OFF)
     by_type: dict[str, TypeScore] = {}
     ignored: dict[str, int] = {}
     languages: dict[str, int] = {}
@@ -253,7 +306,7 @@ def evaluate(
     for record in records:
         redaction = redactor.redact(record.text, language)
         languages[redaction.language] = languages.get(redaction.language, 0) + 1
-        score, record_ignored = score_record(record, redaction.entities)
+        score, record_ignored = score_record(record, redaction.entities, policy)
         for name, type_score in score.by_type.items():
             total = by_type.setdefault(name, TypeScore())
             total.tokens += type_score.tokens
@@ -263,7 +316,7 @@ def evaluate(
         unlabelled += score.unlabelled
         over += score.over_redacted
         if examples:
-            for name, shown in _leaked_values(record, redaction.entities).items():
+            for name, shown in _leaked_values(record, redaction.entities, policy).items():
                 if len(leaked_examples.setdefault(name, [])) < examples:
                     leaked_examples[name].append(shown)
             if score.over_redacted and len(over_examples) < examples:
@@ -280,4 +333,5 @@ def evaluate(
         languages=languages,
         leaked_examples=leaked_examples,
         over_redacted_examples=over_examples,
+        location_policy=policy,
     )

@@ -1,8 +1,8 @@
 """Presidio redaction into typed placeholders that stay consistent within a document.
 
 The redactor receives a built analyzer (ingest/redaction/engine.py wires spaCy and the recognizers); it runs
-it over a document's pages, applies the document-level name passes, resolves overlapping findings and
-numbers the values it replaces.
+it over a document's pages, applies the document-level name passes, keeps the place names its location
+policy redacts (ingest/redaction/places.py), resolves overlapping findings and numbers the values it replaces.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from ingest.redaction.document_passes import (
     widen_names,
 )
 from ingest.redaction.language import detect_language, languages_per_document
+from ingest.redaction.places import PLACE_ENTITY, named_place, place_findings
 from ingest.redaction.recognizers.phone import MIN_PHONE_DIGITS
 from rag.errors import ConfigurationError
-from rag.types import EntitySpan, Redaction
+from rag.types import EntitySpan, LocationPolicy, Redaction
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,12 @@ class PresidioRedactor:
         entities: Sequence[str],
         score_threshold: float = 0.35,
         allow_list: Sequence[str] = (),
+        locations: LocationPolicy = LocationPolicy.WITH_PERSON,
     ) -> None:
-        """``analyzer`` comes built, with its spaCy pipelines and recognizers (ingest/redaction/engine.py)."""
+        """``analyzer`` comes built, with its spaCy pipelines and recognizers (ingest/redaction/engine.py).
+
+        ``locations`` says which place names go; LOCATION among ``entities`` means every one.
+        """
         self.languages = tuple(analyzer.supported_languages)
         self._nlp_engine = analyzer.nlp_engine
         self._analyzer = analyzer
@@ -131,6 +136,9 @@ class PresidioRedactor:
             else None
         )
         wanted = set(entities)
+        self.location_policy = LocationPolicy.ALL if PLACE_ENTITY in wanted else locations
+        if self.location_policy is not LocationPolicy.OFF:
+            wanted.add(PLACE_ENTITY)
         self._entities = {
             language: sorted(wanted & set(self._analyzer.get_supported_entities(language)))
             for language in self.languages
@@ -186,6 +194,9 @@ class PresidioRedactor:
         self, pages: Sequence[str], language: str, findings: list[list[RecognizerResult]]
     ) -> list[Redaction]:
         person = "PERSON" in self._entities[language]
+        # Places wait until the people and addresses they go with are known, and take no part in their passes.
+        places = [[r for r in found if r.entity_type == PLACE_ENTITY] for found in findings]
+        findings = [[r for r in found if r.entity_type != PLACE_ENTITY] for found in findings]
         common = lowercase_words(pages) if person else set()
         if person:
             findings = [widen_names(page, found, common) for page, found in zip(pages, findings, strict=True)]
@@ -209,6 +220,11 @@ class PresidioRedactor:
                 [r for r in page_kept if not _within_allowed(page, r, self._allow_pattern)]
                 for page, page_kept in zip(pages, kept, strict=True)
             ]
+        if any(places):
+            kept = [
+                self._with_places(page, page_kept, page_places)
+                for page, page_kept, page_places in zip(pages, kept, places, strict=True)
+            ]
         book = PlaceholderBook()
         for page, page_kept in zip(pages, kept, strict=True):
             for result in page_kept:
@@ -219,6 +235,13 @@ class PresidioRedactor:
             for result in page_kept:
                 book.placeholder(result.entity_type, page[result.start : result.end])
         return [self._anonymize(page, page_kept, language, book) for page, page_kept in zip(pages, kept, strict=True)]
+
+    def _with_places(
+        self, page: str, kept: list[RecognizerResult], places: list[RecognizerResult]
+    ) -> list[RecognizerResult]:
+        chosen = place_findings(self.location_policy, page, places, kept)
+        chosen = [r for r in chosen if not _within_allowed(page, r, self._allow_pattern)]
+        return _resolve_overlaps(kept + chosen) if chosen else kept
 
     def _analyze(self, text: str, language: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         if not text.strip():
@@ -231,7 +254,11 @@ class PresidioRedactor:
             allow_list=self._allow_list or None,
             nlp_artifacts=nlp_artifacts,
         )
-        return [result for result in results if _plausible(text, result)]
+        return [
+            result
+            for result in results
+            if _plausible(text, result) and (result.entity_type != PLACE_ENTITY or named_place(result, nlp_artifacts))
+        ]
 
     def _anonymize(self, text: str, kept: list[RecognizerResult], language: str, book: PlaceholderBook) -> Redaction:
         if not kept:
