@@ -15,6 +15,13 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from rag.lexical_bm25 import Bm25Ranking, RankingBuilder
+from rag.lexical_readers import (
+    ReadableChunks,
+    forget_readers,
+    readable_documents,
+    recorded_readers,
+    replace_readers,
+)
 from rag.lexical_schema import collection_state, open_index, read_snapshot, select_in, write_transaction
 from rag.lexical_tokens import match_expression, query_words
 from rag.types import Chunk, SearchHit
@@ -66,6 +73,7 @@ class LexicalIndex:
         self._building: threading.Thread | None = None
         self._next_build_at: dict[str, float] = {}
         self._closed = False
+        self._readable = ReadableChunks()
 
     def close(self) -> None:
         with self._lock:
@@ -91,37 +99,23 @@ class LexicalIndex:
                 [(c.text, c.chunk_id, collection, c.document_id, c.source, c.page) for c in chunks],
             )
             if readers:
-                self._replace_readers(collection, readers)
+                replace_readers(self._db, collection, readers)
 
     def set_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> None:
         """Record who may read each of these documents (document id -> principals), replacing what was recorded;
-        their texts and the in-memory ranking are left as they are."""
+        their texts are left as they are."""
         with self._lock, write_transaction(self._db):
-            self._replace_readers(collection, readers)
+            replace_readers(self._db, collection, readers)
 
     def readers(self, collection: str, document_ids: Sequence[str]) -> dict[str, list[str]]:
         """The recorded readers of each of these documents that has any."""
         with self._lock:
-            rows = select_in(
-                self._db,
-                "SELECT document_id, principal FROM document_readers WHERE collection = ? AND document_id IN",
-                document_ids,
-                collection,
-            )
-        found: dict[str, list[str]] = {}
-        for document_id, principal in sorted(rows):
-            found.setdefault(document_id, []).append(principal)
-        return found
+            return recorded_readers(self._db, collection, document_ids)
 
-    def _replace_readers(self, collection: str, readers: Mapping[str, Sequence[str]]) -> None:
-        self._db.executemany(
-            "DELETE FROM document_readers WHERE collection = ? AND document_id = ?",
-            [(collection, document_id) for document_id in readers],
-        )
-        self._db.executemany(
-            "INSERT OR IGNORE INTO document_readers (collection, principal, document_id) VALUES (?, ?, ?)",
-            [(collection, p, document_id) for document_id, principals in readers.items() for p in principals],
-        )
+    def readable_chunk_ids(self, collection: str, principals: Collection[str]) -> list[str]:
+        """The ids of the collection's chunks whose documents name one of ``principals`` among their readers."""
+        with self._lock:
+            return self._readable.chunk_ids(self._db, collection, principals)
 
     def delete_document(self, collection: str, document_id: str) -> int:
         return self.delete_documents(collection, [document_id])
@@ -131,10 +125,7 @@ class LexicalIndex:
         with self._lock, write_transaction(self._db):
             # Dropped at once, not at the next search: the erased texts' words leave memory with it.
             self._rankings.pop(collection, None)
-            self._db.executemany(
-                "DELETE FROM document_readers WHERE collection = ? AND document_id = ?",
-                [(collection, document_id) for document_id in document_ids],
-            )
+            forget_readers(self._db, collection, document_ids)
             return sum(
                 self._db.execute(
                     "DELETE FROM chunk_texts WHERE collection = ? AND document_id = ?", (collection, document_id)
@@ -146,7 +137,7 @@ class LexicalIndex:
         with self._lock:
             self._rankings.pop(collection, None)
             self._db.execute("DELETE FROM chunk_texts WHERE collection = ?", (collection,))
-            self._db.execute("DELETE FROM document_readers WHERE collection = ?", (collection,))
+            forget_readers(self._db, collection)
 
     def texts(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The text of each chunk id that is indexed."""
@@ -187,7 +178,7 @@ class LexicalIndex:
                 ranking = self._current_ranking(collection)
                 if ranking is not None:
                     kept = rare_enough(ranking.document_frequency(words), ranking.chunks)
-                    readable = None if readers is None else self._readable_documents(collection, readers)
+                    readable = None if readers is None else readable_documents(self._db, collection, readers)
                     rows = self._rows_by_id(
                         collection, ranking.top(kept, top_k, source, page_min, page_max, documents=readable)
                     )
@@ -264,16 +255,6 @@ class LexicalIndex:
         if len(rows) < top_k:
             rows = self._db.execute(exhaustive, [expression, *params, top_k]).fetchall()
         return rows
-
-    def _readable_documents(self, collection: str, readers: Collection[str]) -> set[str]:
-        """The documents of the collection that name one of ``readers`` (called holding the lock)."""
-        rows = select_in(
-            self._db,
-            "SELECT DISTINCT document_id FROM document_readers WHERE collection = ? AND principal IN",
-            sorted(readers),
-            collection,
-        )
-        return {row[0] for row in rows}
 
     def _rows_by_id(self, collection: str, ranked: Sequence[tuple[int, float]]) -> list[_Row]:
         # The collection is checked here, not in SQL: there SQLite would scan the collection by its index

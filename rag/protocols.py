@@ -66,7 +66,10 @@ class VectorStore(Protocol):
         embedding: npt.NDArray[np.float32],
         top_k: int,
         where: Mapping[str, Any] | None = None,
-    ) -> list[SearchHit]: ...
+        ids: Sequence[str] | None = None,
+    ) -> list[SearchHit]:
+        """The ``top_k`` nearest chunks within ``where`` and, when ``ids`` is given, among those chunks only."""
+        ...
 
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]: ...
 

@@ -190,13 +190,18 @@ class ChromaStore:
         embedding: npt.NDArray[np.float32],
         top_k: int,
         where: Mapping[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[SearchHit]:
+        """The ``top_k`` nearest chunks, within ``where`` and, when given, among the chunks ``ids`` only."""
         target = self._collection(collection, create=False)
+        if ids is not None and not ids:
+            return []
         with self._chroma_errors("search", collection):
             result = target.query(
                 query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                 n_results=top_k,
                 where=dict(where) if where else None,
+                ids=list(ids) if ids is not None else None,
                 include=["metadatas", "distances"],
             )
         hits = [

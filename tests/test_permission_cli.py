@@ -110,7 +110,7 @@ def test_documents_stored_before_readers_were_recorded_stay_readable_by_every_ke
     everyone = {document_id: ["everyone"] for document_id in ids}
     assert LexicalIndex(data_dir / "lexical.sqlite3").readers("default", ids) == everyone
     support = SearchFilters(readers=Readers.holding(["group:support"]))
-    where = support.chroma_where()
+    where = support.chroma_where(readers=True)  # the reader flags on the chunks themselves
     assert where is not None and upgraded.store.query("default", embedder.embed(["cafeteria"])[0], 3, where) == []
     upgraded.writer.record_legacy_readers()
     assert {e.readers for e in upgraded.ledger.entries()} == {("everyone",)}

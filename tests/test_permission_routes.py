@@ -207,3 +207,20 @@ def test_a_permission_change_on_disk_takes_effect_after_the_next_ingest_without_
     assert pipeline.ingest_paths([drive], "default").count("permissions-changed") == 1
     _assert_nothing_forbidden(_call(drive_services, "support", "POST", "/v1/search", json=body).text, drive_services)
     assert counting.calls == 0
+
+
+def test_the_dense_filter_by_readable_ids_and_by_reader_flags_agree(
+    drive_services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dense side searches the ids of the readable chunks, or filters on the chunks' reader flags when there
+    are too many ids for one request: the same chunks either way."""
+    import rag.retriever
+    from rag.access import Readers
+    from rag.retriever import SearchFilters
+
+    retriever = drive_services["services"].retriever
+    filters = SearchFilters(readers=Readers.holding(["group:support"]))
+    by_ids = [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
+    monkeypatch.setattr(rag.retriever, "MAX_READABLE_IDS", 0)
+    by_flags = [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
+    assert by_ids == by_flags and len(by_ids) == 3
