@@ -17,6 +17,7 @@ from pathlib import Path
 from rag.lexical_bm25 import Bm25Ranking, RankingBuilder
 from rag.lexical_readers import (
     ReadableChunks,
+    ReadableSet,
     forget_readers,
     readable_documents,
     recorded_readers,
@@ -112,8 +113,9 @@ class LexicalIndex:
         with self._lock:
             return recorded_readers(self._db, collection, document_ids)
 
-    def readable_chunk_ids(self, collection: str, principals: Collection[str]) -> list[str]:
-        """The ids of the collection's chunks whose documents name one of ``principals`` among their readers."""
+    def readable_chunk_ids(self, collection: str, principals: Collection[str]) -> ReadableSet:
+        """The ids of the collection's chunks whose documents name one of ``principals`` among their readers, with
+        the collection's generation they were read at."""
         with self._lock:
             return self._readable.chunk_ids(self._db, collection, principals)
 

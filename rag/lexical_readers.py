@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from rag.lexical_schema import collection_state, read_snapshot, select_in
 
@@ -66,24 +67,33 @@ def readable_documents(db: sqlite3.Connection, collection: str, principals: Coll
     return {row[0] for row in rows}
 
 
+@dataclass(frozen=True)
+class ReadableSet:
+    """The ids of the chunks of ``collection`` that a set of principals may read, as of ``generation``."""
+
+    collection: str
+    generation: int
+    chunk_ids: tuple[str, ...]
+
+
 class ReadableChunks:
-    """The ids of the chunks a set of principals may read, per collection, kept for the collection's generation."""
+    """The readable sets of the callers' principal sets, each kept for its collection's generation."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cached: dict[tuple[str, frozenset[str]], tuple[int, list[str]]] = {}
+        self._cached: dict[tuple[str, frozenset[str]], ReadableSet] = {}
 
-    def chunk_ids(self, db: sqlite3.Connection, collection: str, principals: Collection[str]) -> list[str]:
+    def chunk_ids(self, db: sqlite3.Connection, collection: str, principals: Collection[str]) -> ReadableSet:
         """Read in one snapshot of ``db`` (the caller holds the connection's lock)."""
         key = (collection, frozenset(principals))
         with read_snapshot(db):
             generation, _ = collection_state(db, collection)
             with self._lock:
                 cached = self._cached.get(key)
-            if cached is not None and cached[0] == generation:
-                return cached[1]
+            if cached is not None and cached.generation == generation:
+                return cached
             documents = readable_documents(db, collection, principals)
-            ids = [
+            ids = tuple(
                 row[0]
                 for row in select_in(
                     db,
@@ -91,9 +101,10 @@ class ReadableChunks:
                     sorted(documents),
                     collection,
                 )
-            ]
+            )
+        readable = ReadableSet(collection, generation, ids)
         with self._lock:
             if len(self._cached) >= _CACHED_SETS:
                 self._cached.clear()
-            self._cached[key] = (generation, ids)
-        return ids
+            self._cached[key] = readable
+        return readable

@@ -71,6 +71,10 @@ class VectorStore(Protocol):
         """The ``top_k`` nearest chunks within ``where`` and, when ``ids`` is given, among those chunks only."""
         ...
 
+    def hits(self, collection: str, scored: Sequence[tuple[str, float]]) -> list[SearchHit]:
+        """These (chunk id, score) pairs as hits, in order, with metadata and text; ids not stored left out."""
+        ...
+
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]: ...
 
     def records(

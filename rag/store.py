@@ -212,6 +212,18 @@ class ChromaStore:
         ]
         return self._with_texts(collection, hits)
 
+    def hits(self, collection: str, scored: Sequence[tuple[str, float]]) -> list[SearchHit]:
+        """The chunks of these (id, score) pairs in their order, with metadata and text; ids no longer stored are
+        left out."""
+        if not scored:
+            return []
+        target = self._collection(collection, create=False)
+        with self._chroma_errors("read chunks", collection):
+            result = target.get(ids=[chunk_id for chunk_id, _ in scored], include=["metadatas"])
+        metadata = dict(zip(result["ids"], result["metadatas"], strict=True))
+        hits = [hit_from_record(i, metadata[i], score) for i, score in scored if i in metadata]
+        return self._with_texts(collection, hits)
+
     def embeddings(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
         return {chunk_id: vector for chunk_id, (vector, _) in self.records(collection, chunk_ids).items()}
 

@@ -209,18 +209,32 @@ def test_a_permission_change_on_disk_takes_effect_after_the_next_ingest_without_
     assert counting.calls == 0
 
 
-def test_the_dense_filter_by_readable_ids_and_by_reader_flags_agree(
+def test_the_three_ways_of_filtering_the_dense_side_agree(
     drive_services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The dense side searches the ids of the readable chunks, or filters on the chunks' reader flags when there
-    are too many ids for one request: the same chunks either way."""
+    """The dense side of a restricted search is an exact search over the readable chunks' vectors held in memory;
+    the store searching those ids (a set too large to hold) or filtering on the chunks' reader flags (too many ids
+    for one request) give the same chunks."""
     import rag.retriever
     from rag.access import Readers
+    from rag.readable_vectors import ReadableVectors
     from rag.retriever import SearchFilters
 
     retriever = drive_services["services"].retriever
     filters = SearchFilters(readers=Readers.holding(["group:support"]))
-    by_ids = [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
+
+    def dense() -> list[str]:
+        return [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
+
+    in_memory = dense()
+    monkeypatch.setattr(ReadableVectors, "search", lambda *args: None)
+    by_ids = dense()
     monkeypatch.setattr(rag.retriever, "MAX_READABLE_IDS", 0)
-    by_flags = [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
-    assert by_ids == by_flags and len(by_ids) == 3
+    by_flags = dense()
+    assert in_memory == by_ids == by_flags and len(in_memory) == 3
+    assert all(hit.startswith(tuple(_general_prefixes(drive_services))) for hit in in_memory)
+
+
+def _general_prefixes(drive_services: dict[str, Any]) -> list[str]:
+    entries = drive_services["services"].ledger.entries(collection="default")
+    return [e.document_id[:16] for e in entries if e.source.startswith("general/")]

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -242,3 +243,42 @@ def test_the_lexical_index_ranks_only_what_the_caller_may_read(tmp_path: Path, i
     index.delete_documents("c", ["hr"])
     assert index.readers("c", ["hr"]) == {}
     index.close()
+
+
+# ---- the exact dense search over the readable chunks' vectors ----------------------------------------------------
+
+
+class _VectorsStore:
+    """A store's ``embeddings`` over fixed vectors, counting the vectors read."""
+
+    def __init__(self, vectors: dict[str, Any]) -> None:
+        self.vectors, self.read = vectors, 0
+
+    def embeddings(self, collection: str, chunk_ids: Any) -> dict[str, Any]:
+        self.read += len(chunk_ids)
+        return {i: self.vectors[i] for i in chunk_ids if i in self.vectors}
+
+
+def test_the_readable_vectors_search_is_exact_and_reads_each_vector_once() -> None:
+    import numpy as np
+
+    from rag.lexical_readers import ReadableSet
+    from rag.readable_vectors import ReadableVectors
+
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(50, 8)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    store = _VectorsStore({f"c{i}": matrix[i] for i in range(50)})
+    vectors = ReadableVectors(store, max_vectors=40)  # type: ignore[arg-type]
+    readable = ReadableSet("c", 1, tuple(f"c{i}" for i in range(0, 50, 2)))
+    query = matrix[7] + matrix[8]
+    query /= np.linalg.norm(query)
+    found = vectors.search(readable, frozenset({"group:a"}), query, 5)
+    assert found is not None
+    expected = sorted(range(0, 50, 2), key=lambda i: -float(matrix[i] @ query))[:5]
+    assert [chunk_id for chunk_id, _ in found] == [f"c{i}" for i in expected]  # exact, and only readable rows
+    assert store.read == 25
+    grown = ReadableSet("c", 2, (*readable.chunk_ids, "c1", "gone"))  # a new generation: one chunk more
+    assert vectors.search(grown, frozenset({"group:a"}), query, 50) is not None
+    assert store.read == 27  # only the two new ids were read; "gone" has no vector and is no candidate
+    assert vectors.search(ReadableSet("c", 3, tuple(f"c{i}" for i in range(50))), frozenset(), query, 5) is None
