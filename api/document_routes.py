@@ -78,22 +78,22 @@ class DocumentController(Controller):
             bool, QueryParameter(description="Replace documents of the same names; without it they are a 409.")
         ] = False,
         principals: Annotated[
-            str,
+            str | None,
             QueryParameter(
                 description="Comma-separated principals that may read the uploaded documents "
-                "(everyone, user:<name>, group:<name>); default everyone."
+                "(everyone, user:<name>, group:<name>); default: a replaced document's readers, else everyone."
             ),
-        ] = EVERYONE,
+        ] = None,
     ) -> UploadResponse:
         """Upload files (multipart, any field name) through the ingestion pipeline.
 
         A file named like a document already in the collection is refused (409) unless ``replace=true``."""
         name = collection_of(services, collection)
         context.require(Permission.WRITE, name)
-        readers = split_principals(principals)
-        if not readers:
+        readers = split_principals(principals) if principals is not None else None
+        if readers == ():
             raise InvalidInputError("principals: name at least one, or 'everyone'")
-        context.audit.update(replace=replace, document_readers=list(readers))
+        context.audit.update(replace=replace, document_readers=list(readers) if readers else None)
         limit = services.settings.max_upload_bytes
         # The form is read here rather than declared as a typed body: Litestar's typed multipart
         # extractor answers an empty multipart body with a 500 (found by fuzzing).
@@ -232,7 +232,7 @@ def _ingest_uploads(
     collection: str,
     uploads: list[tuple[str, bytes]],
     replace: bool,
-    readers: tuple[str, ...],
+    readers: tuple[str, ...] | None,
 ) -> list[DocumentResult]:
     """Ingest every file of an upload, or none: an upload's name is its document's identity in the collection."""
     named = [(source, document_id_for(UPLOAD_ROOT, source)) for source, _ in uploads]
@@ -263,6 +263,8 @@ def _ingest_uploads(
                 "upload with replace=true to replace it",
                 taken,
             )
+        # Without principals, a replaced document keeps its readers: re-uploading must not open it to everyone.
+        kept = {source: entry.readers for source, _, entry in entries if entry is not None and entry.readers}
         for source, content in uploads:
             outcome = services.pipeline.ingest_bytes(
                 content,
@@ -270,7 +272,7 @@ def _ingest_uploads(
                 root=UPLOAD_ROOT,
                 source=source,
                 path=f"{UPLOAD_ROOT}{collection}/{source}",
-                readers=readers,
+                readers=readers or kept.get(source) or (EVERYONE,),
             )
             results.append(
                 DocumentResult(

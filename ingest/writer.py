@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ingest.admission import AdmittedDocument
+from ingest.admission import ATTACHMENT_SEPARATOR, AdmittedDocument
 from ingest.ledger import Ledger, LedgerEntry, LedgerRecord
 from ingest.outcomes import FileOutcome
 from ingest.preparation import timed
@@ -85,7 +85,14 @@ class DocumentWriter:
             return None
         status = FileOutcomeStatus.SKIPPED
         if previous.readers != readers:
-            self.set_readers(previous.collection, {previous.document_id: readers})
+            # A message's attachments are documents of their own, read by whoever may read the message.
+            prefix = f"{previous.source}{ATTACHMENT_SEPARATOR}"
+            attachments = [
+                e.document_id
+                for e in self.ledger.entries_under(previous.collection, previous.path)
+                if e.source.startswith(prefix)
+            ]
+            self.set_readers(previous.collection, dict.fromkeys([previous.document_id, *attachments], readers))
             status = FileOutcomeStatus.PERMISSIONS_CHANGED
         return FileOutcome(
             source=previous.source,

@@ -68,8 +68,9 @@ CREATE TRIGGER chunk_collections_update AFTER UPDATE ON chunk_texts BEGIN
 END;
 """
 # Who may read each document (rag/access.py): a table of its own, so that a change of permissions writes a few
-# rows and leaves the texts, their terms and the collection's generation alone. Documents indexed before
-# permissions existed were readable by every key of their collection: they keep that, as ``everyone``.
+# rows and leaves the texts and their terms alone (it moves the collection's generation: rag/lexical_readers.py).
+# Documents indexed before permissions existed were readable by every key of their collection: they keep that, as
+# ``everyone``.
 _READERS = """
 CREATE TABLE document_readers (
     collection TEXT NOT NULL,

@@ -236,7 +236,7 @@ class ChromaStore:
         with self._chroma_errors("read vectors", collection):
             result = target.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
         return {
-            chunk_id: (np.asarray(vector, dtype=np.float32), dict(metadata or {}))
+            chunk_id: (np.asarray(vector, dtype=np.float32), without_reader_flags(metadata or {}))
             for chunk_id, vector, metadata in zip(result["ids"], result["embeddings"], result["metadatas"], strict=True)
         }
 

@@ -115,3 +115,29 @@ def test_documents_stored_before_readers_were_recorded_stay_readable_by_every_ke
     upgraded.writer.record_legacy_readers()
     assert {e.readers for e in upgraded.ledger.entries()} == {("everyone",)}
     assert len(upgraded.store.query("default", embedder.embed(["cafeteria"])[0], 3, where)) == 3
+
+
+def test_attachments_follow_their_messages_readers_when_only_permissions_change(
+    tmp_path: Path, redactor: Any, embedder: Any
+) -> None:
+    from email.message import EmailMessage
+
+    drive = tmp_path / "drive"
+    (drive / "HR").mkdir(parents=True)
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Pay review", "hr@example.com", "board@example.com"
+    message.set_content("The pay review figures are attached for the board.")
+    message.add_attachment("Grade seven pays the top of the band this year.", filename="grades.txt")
+    (drive / "HR" / "pay.eml").write_bytes(message.as_bytes())
+    closed, opened = tmp_path / "closed.toml", tmp_path / "open.toml"
+    closed.write_text('[rules]\n"HR/**" = ["group:hr"]\n')
+    opened.write_text('[rules]\n"HR/**" = ["group:hr", "group:board"]\n')
+    pipeline = make_pipeline(tmp_path / "data", redactor, embedder)
+    assert pipeline.ingest_paths([drive], "default", readers=load_access_map(closed)).count("new") == 2
+    report = pipeline.ingest_paths([drive], "default", readers=load_access_map(opened))
+    assert report.count("permissions-changed") == 1  # the message; its attachment was not visited on its own
+    readers = {e.source: e.readers for e in pipeline.ledger.entries()}
+    both = ("group:board", "group:hr")
+    assert readers == {"HR/pay.eml": both, "HR/pay.eml › grades.txt": both}
+    board = pipeline.lexical.search("default", "grade seven band", 5, readers=["everyone", "group:board"])
+    assert {hit.source for hit in board} == {"HR/pay.eml › grades.txt"}

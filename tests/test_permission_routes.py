@@ -4,7 +4,6 @@ ingest without any embedding."""
 
 from __future__ import annotations
 
-import grp
 import json
 import os
 from collections.abc import Iterator
@@ -14,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from ingest.permissions.filesystem import group_principal
+
 from .conftest import auth, load_settings, make_pipeline
 
-OWN_GROUP = f"group:{grp.getgrgid(os.getgid()).gr_name}"
+OWN_GROUP = group_principal(os.getgid())
 # Of the HR file, words the questions do not contain (responses echo the question): none may reach the support key.
 FORBIDDEN_WORDS = ("Quillmark", "compensation")
 QUESTION = "How does the bonus ladder move after the salary review?"
@@ -194,16 +195,18 @@ def test_a_permission_change_on_disk_takes_effect_after_the_next_ingest_without_
     drive_services: dict[str, Any], redactor: Any, embedder: Any
 ) -> None:
     services, drive = drive_services["services"], drive_services["drive"]
-    (drive / "HR").chmod(0o755)  # HR opens its folder to everyone
     counting = CountingEmbedder(embedder)
     pipeline = make_pipeline(services.settings.data_dir, redactor, counting)
-    report = pipeline.ingest_paths([drive], "default")
-    assert report.count("permissions-changed") == 1 and report.count("skipped") == 4
-    assert counting.calls == 0  # metadata only: nothing re-embedded
     body = {"query": QUERY, "top_k": 3}
-    found = _call(drive_services, "support", "POST", "/v1/search", json=body).json()["results"]
-    assert found[0]["source"] == "HR/compensation.md"
-    (drive / "HR").chmod(0o750)  # and closed again
+    (drive / "HR").chmod(0o755)  # HR opens its folder to everyone
+    try:
+        report = pipeline.ingest_paths([drive], "default")
+        assert report.count("permissions-changed") == 1 and report.count("skipped") == 4
+        assert counting.calls == 0  # metadata only: nothing re-embedded
+        found = _call(drive_services, "support", "POST", "/v1/search", json=body).json()["results"]
+        assert found[0]["source"] == "HR/compensation.md"
+    finally:
+        (drive / "HR").chmod(0o750)  # and closed again, whatever happened above (the fixture is shared)
     assert pipeline.ingest_paths([drive], "default").count("permissions-changed") == 1
     _assert_nothing_forbidden(_call(drive_services, "support", "POST", "/v1/search", json=body).text, drive_services)
     assert counting.calls == 0
@@ -238,3 +241,22 @@ def test_the_three_ways_of_filtering_the_dense_side_agree(
 def _general_prefixes(drive_services: dict[str, Any]) -> list[str]:
     entries = drive_services["services"].ledger.entries(collection="default")
     return [e.document_id[:16] for e in entries if e.source.startswith("general/")]
+
+
+def test_uploads_carry_readers_and_a_replacement_keeps_them(drive_services: dict[str, Any]) -> None:
+    from api.keys import KeyStore
+
+    client = drive_services["client"]
+    keys: KeyStore = client.app.state.services.keys
+    _, hr_ingester = keys.create("ingester", ["default"], "hr ingester", principals=[OWN_GROUP])
+    files = {"file": ("board-memo.txt", b"The Quillmark board memo sets the review calendar for March.", "text/plain")}
+    upload = client.post(f"/v1/documents?principals={OWN_GROUP}", files=files, headers=auth(hr_ingester))
+    assert upload.status_code == 201, upload.text
+    again = client.post("/v1/documents?replace=true", files=files, headers=auth(hr_ingester))  # no principals
+    assert again.status_code == 201, again.text
+    entries = {e.source: e.readers for e in drive_services["services"].ledger.entries(collection="default")}
+    assert entries["board-memo.txt"] == (OWN_GROUP,)  # kept, not widened to everyone
+    listed = _call(drive_services, "support", "GET", "/v1/documents").text
+    assert "board-memo.txt" not in listed
+    bad = client.post("/v1/documents?principals=hr", files=files, headers=auth(hr_ingester))
+    assert bad.status_code == 400 and "invalid principal" in bad.text

@@ -16,15 +16,15 @@ import pytest
 from ingest.discovery import SourceFile, discover
 from ingest.permissions import FileSystemReaders, load_access_map
 from ingest.permissions.coverage import unheld_principals
-from ingest.permissions.filesystem import narrowed, principals_allowed
+from ingest.permissions.filesystem import group_principal, narrowed, principals_allowed, user_principal
 from ingest.permissions.posix_acl import READ, parse_acl
 from rag.access import EVERYONE, Readers, parse_principal, split_principals
 from rag.errors import InvalidInputError, UnsupportedDocumentError
 from rag.lexical import LexicalIndex
 from rag.types import Chunk
 
-ME = f"user:{pwd.getpwuid(os.getuid()).pw_name}"
-MY_GROUP = f"group:{grp.getgrgid(os.getgid()).gr_name}"
+ME = user_principal(os.getuid())
+MY_GROUP = group_principal(os.getgid())
 
 
 def _file(path: Path, mode: int, text: str = "text") -> Path:
@@ -68,10 +68,12 @@ def test_mode_bits_give_owner_group_or_everyone(tmp_path: Path) -> None:
     _file(tmp_path / "team.txt", 0o640)
     _file(tmp_path / "mine.txt", 0o600)
     _file(tmp_path / "nobody.txt", 0o000)
+    _file(tmp_path / "not-the-group.txt", 0o604)  # POSIX denies the group what it grants others
     assert _readers(tmp_path, "open.txt") == (EVERYONE,)
     assert _readers(tmp_path, "team.txt") == tuple(sorted([MY_GROUP, ME]))
     assert _readers(tmp_path, "mine.txt") == (ME,)
     assert _readers(tmp_path, "nobody.txt") == ()
+    assert _readers(tmp_path, "not-the-group.txt") == (ME,)  # not everyone: only who is granted by name
 
 
 def test_a_folder_narrows_what_its_files_allow(tmp_path: Path) -> None:
@@ -95,11 +97,13 @@ def test_a_link_takes_its_targets_permissions(tmp_path: Path) -> None:
 
 
 def test_narrowing_keeps_a_user_who_is_in_the_folders_group() -> None:
-    member = pwd.getpwuid(os.getuid()).pw_name
     assert narrowed({EVERYONE}, {"group:hr"}) == {"group:hr"}
     assert narrowed({"group:hr", "user:x"}, {EVERYONE}) == {"group:hr", "user:x"}
     assert narrowed({"group:hr"}, {"group:legal"}) == frozenset()  # members of both cannot be named
-    assert narrowed({f"user:{member}"}, {MY_GROUP}) == {f"user:{member}"}  # the primary group counts
+    account = next((e for e in pwd.getpwall() if grp.getgrgid(e.pw_gid) is not None), None)
+    assert account is not None
+    primary = grp.getgrgid(account.pw_gid).gr_name
+    assert narrowed({f"user:{account.pw_name}"}, {f"group:{primary}"}) == {f"user:{account.pw_name}"}
 
 
 def test_acl_bytes_are_read_as_the_kernel_writes_them() -> None:
@@ -124,26 +128,43 @@ def _setfacl(path: Path, *arguments: str) -> None:
         pytest.skip("setfacl (Debian's acl package) is not installed: ACLs cannot be written for the test")
     done = subprocess.run(["setfacl", *arguments, str(path)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        pytest.skip(f"this file system takes no POSIX ACLs here: {done.stderr.strip()}")
+        pytest.skip(f"setfacl {' '.join(arguments)} failed here (no POSIX ACLs on this file system?): {done.stderr}")
+
+
+def _other_user() -> pwd.struct_passwd:
+    others = [entry for entry in pwd.getpwall() if entry.pw_uid != os.getuid()]
+    if not others:
+        pytest.skip("no other account on this machine to name in an ACL")
+    return others[0]
+
+
+def _other_group() -> grp.struct_group:
+    others = [entry for entry in grp.getgrall() if entry.gr_gid != os.getgid()]
+    if not others:
+        pytest.skip("no other group on this machine to name in an ACL")
+    return others[0]
 
 
 def test_posix_acls_name_users_and_groups_within_the_mask(tmp_path: Path) -> None:
     """getfacl semantics: named entries count with what the mask leaves them; "other" readable is everyone."""
     path = _file(tmp_path / "shared.txt", 0o600)
-    other_group = grp.getgrgid(next(g.gr_gid for g in grp.getgrall() if g.gr_gid != os.getgid())).gr_name
-    _setfacl(path, "-m", f"u:nobody:r,g:{other_group}:r")
-    assert principals_allowed(path, READ) == {ME, "user:nobody", f"group:{other_group}"}
+    user, group = _other_user().pw_name, _other_group().gr_name
+    _setfacl(path, "-m", f"u:{user}:r,g:{group}:r")
+    assert principals_allowed(path, READ) == {ME, f"user:{user}", f"group:{group}"}
     _setfacl(path, "-m", "m::---")  # the mask takes the named entries' read away
     assert principals_allowed(path, READ) == {ME}
-    _setfacl(path, "-m", "o::r")
+    _setfacl(path, "-m", "o::r")  # others may read (setfacl widens the mask again), the owning group may not
+    assert principals_allowed(path, READ) == {ME, f"user:{user}", f"group:{group}"}  # so not everyone
+    _setfacl(path, "-m", "g::r")
     assert principals_allowed(path, READ) == {EVERYONE}
 
 
 def test_an_acl_on_a_folder_lets_a_named_group_through(tmp_path: Path) -> None:
     _file(tmp_path / "Legal" / "contract.txt", 0o644)
     (tmp_path / "Legal").chmod(0o700)
-    _setfacl(tmp_path / "Legal", "-m", "g:daemon:rx")
-    assert _readers(tmp_path, "Legal/contract.txt") == ("group:daemon", ME)
+    group = _other_group().gr_name
+    _setfacl(tmp_path / "Legal", "-m", f"g:{group}:rx")
+    assert _readers(tmp_path, "Legal/contract.txt") == tuple(sorted([f"group:{group}", ME]))
 
 
 # ---- the access map ----------------------------------------------------------------------------------------------
@@ -282,3 +303,13 @@ def test_the_readable_vectors_search_is_exact_and_reads_each_vector_once() -> No
     assert vectors.search(grown, frozenset({"group:a"}), query, 50) is not None
     assert store.read == 27  # only the two new ids were read; "gone" has no vector and is no candidate
     assert vectors.search(ReadableSet("c", 3, tuple(f"c{i}" for i in range(50))), frozenset(), query, 5) is None
+
+
+def test_a_link_takes_its_targets_rule_in_an_access_map(tmp_path: Path) -> None:
+    access = load_access_map(_map(tmp_path, '[rules]\n"HR/**" = ["group:hr"]\n"General/**" = ["everyone"]\n'))
+    drive = tmp_path / "drive"
+    _file(drive / "HR" / "pay.txt", 0o644)
+    (drive / "General").mkdir()
+    (drive / "General" / "pay-link.txt").symlink_to(drive / "HR" / "pay.txt")
+    readers = {f.source: access.readers_of(f) for f in discover([drive])}
+    assert readers == {"HR/pay.txt": ("group:hr",), "General/pay-link.txt": ("group:hr",)}

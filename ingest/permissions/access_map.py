@@ -10,8 +10,9 @@ An access map is a TOML file::
     "Legal/**" = ["group:legal", "user:dpo"]
     "**/*salary*" = []           # no principal: admins only
 
-Patterns are gitignore's (``pathspec``) and are matched against each file's path relative to the folder given to
-``enclave ingest``; the first rule that matches, in the file's order, gives the readers.
+Patterns are gitignore's (``pathspec``, case-sensitive) and are matched against each file's path relative to the
+folder given to ``enclave ingest`` (a link's target's path); the first rule that matches, in the file's order,
+gives the readers.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ class AccessMap:
     default: tuple[str, ...] | None
 
     def readers_of(self, source_file: SourceFile) -> tuple[str, ...]:
+        path = _target_path(source_file)
         for rule in self.rules:
-            if rule.spec.match_file(source_file.source):
+            if rule.spec.match_file(path):
                 return rule.readers
         if self.default is None:
             raise UnsupportedDocumentError(
@@ -59,6 +61,17 @@ class AccessMap:
         for rule in self.rules:
             yield from rule.readers
         yield from self.default or ()
+
+
+def _target_path(source_file: SourceFile) -> str:
+    """The file's path relative to the ingested folder; for a link, its target's (a link takes the target's
+    readers, as with the file system's permissions)."""
+    if not source_file.path.is_symlink():
+        return source_file.source
+    try:
+        return source_file.path.resolve(strict=True).relative_to(source_file.root.resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError) as exc:  # a broken link, a loop: it cannot be read either
+        raise UnsupportedDocumentError("a link whose target cannot be found") from exc
 
 
 def load_access_map(path: Path) -> AccessMap:

@@ -4,8 +4,9 @@ A file's readers are the principals its permissions let read it (``getfacl`` sem
 count with what the ACL mask leaves them; "other" readable means ``everyone``), narrowed by every folder between
 the ingested root and the file, which must let them in (search permission): a world-readable file in a folder
 only group ``hr`` may enter is read by ``hr`` only. The root's own permissions do not count (they say who may use
-the copy on this machine). A link takes its target's permissions and its target's folders.
-Root reads everything and is nobody's principal; a file only root may read gets no readers (admins only).
+the copy on this machine), so ingest a drive from its top folder: a sub-folder ingested alone does not see the
+folders above it. A link takes its target's permissions and its target's folders. The owner counts like any user
+(``user:root`` for a file root owns); a file whose permissions name no one gets no readers (admins only).
 """
 
 from __future__ import annotations
@@ -39,41 +40,55 @@ class FileSystemReaders:
                 folder = folder.parent
         except OSError as exc:
             raise UnsupportedDocumentError(f"cannot read the file's permissions: {exc.strerror or exc}") from exc
+        except ValueError as exc:  # an ACL attribute this code does not know how to read
+            raise UnsupportedDocumentError(f"cannot read the file's ACL: {exc}") from exc
         return tuple(sorted(readers))
 
 
 def principals_allowed(path: Path, permission: int) -> frozenset[str]:
-    """Who ``permission`` (READ or EXECUTE) is granted to on ``path``, from its ACL or else its mode bits."""
+    """Who ``permission`` (READ or EXECUTE) is granted to on ``path``, from its ACL or else its mode bits.
+
+    POSIX checks the most specific class that applies (owner, named user, groups, then other), so a file that
+    grants "other" what it denies its owner, a named user or a group is not everyone's: Enclave cannot say
+    "everyone but these", and gives it only the principals that are granted by name (fewer readers, never more).
+    """
     status = path.stat()
     owner, group = user_principal(status.st_uid), group_principal(status.st_gid)
     acl = read_acl(path)
     if acl is None:
         mode = status.st_mode
-        if mode & (stat.S_IROTH if permission == READ else stat.S_IXOTH):
-            return frozenset({EVERYONE})
-        allowed = set()
-        if mode & (stat.S_IRUSR if permission == READ else stat.S_IXUSR):
-            allowed.add(owner)
-        if mode & (stat.S_IRGRP if permission == READ else stat.S_IXGRP):
-            allowed.add(group)
-        return frozenset(allowed)
+        bits = (
+            (owner, stat.S_IRUSR if permission == READ else stat.S_IXUSR),
+            (group, stat.S_IRGRP if permission == READ else stat.S_IXGRP),
+        )
+        entries = [(principal, bool(mode & bit)) for principal, bit in bits]
+        other = bool(mode & (stat.S_IROTH if permission == READ else stat.S_IXOTH))
+        return _readers(entries, other)
     mask = next((entry.permissions for entry in acl if entry.tag is AclTag.MASK), 7)
-    allowed = set()
+    entries, other = [], False
     for entry in acl:
-        granted = entry.permissions if entry.tag in (AclTag.USER_OBJ, AclTag.OTHER) else entry.permissions & mask
-        if not granted & permission:
-            continue
+        granted = bool(
+            (entry.permissions if entry.tag in (AclTag.USER_OBJ, AclTag.OTHER) else entry.permissions & mask)
+            & permission
+        )
         if entry.tag is AclTag.OTHER:
-            return frozenset({EVERYONE})
-        if entry.tag is AclTag.USER_OBJ:
-            allowed.add(owner)
+            other = granted
+        elif entry.tag is AclTag.USER_OBJ:
+            entries.append((owner, granted))
         elif entry.tag is AclTag.GROUP_OBJ:
-            allowed.add(group)
+            entries.append((group, granted))
         elif entry.tag is AclTag.USER and entry.qualifier is not None:
-            allowed.add(user_principal(entry.qualifier))
+            entries.append((user_principal(entry.qualifier), granted))
         elif entry.tag is AclTag.GROUP and entry.qualifier is not None:
-            allowed.add(group_principal(entry.qualifier))
-    return frozenset(allowed)
+            entries.append((group_principal(entry.qualifier), granted))
+    return _readers(entries, other)
+
+
+def _readers(entries: list[tuple[str, bool]], other: bool) -> frozenset[str]:
+    """``everyone`` when "other" is granted and no named class is denied; else the principals granted by name."""
+    if other and all(granted for _, granted in entries):
+        return frozenset({EVERYONE})
+    return frozenset(principal for principal, granted in entries if granted)
 
 
 def narrowed(readers: Iterable[str], admitted: Iterable[str]) -> frozenset[str]:
