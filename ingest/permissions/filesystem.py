@@ -141,9 +141,3 @@ def is_member(user: str, group: str) -> bool:
         return pwd.getpwnam(user).pw_gid == entry.gr_gid
     except KeyError:
         return False
-
-
-def clear_lookups() -> None:
-    """Forget the cached user and group names (accounts may change between runs of a long-lived process)."""
-    for cached in (user_principal, group_principal, is_member):
-        cached.cache_clear()
