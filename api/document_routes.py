@@ -251,9 +251,8 @@ def _ingest_uploads(
             for source, document_id, entry in entries
             if entry is not None and entry.status is not DocumentStatus.FAILED
         ]
-        unreadable = [
-            s for s, _, entry in entries if entry is not None and not context.readers().may_read(entry.readers)
-        ]
+        may_read = context.readers().may_read
+        unreadable = [s for s, _, entry in entries if entry is not None and not may_read(entry.readers)]
         if unreadable and replace:
             raise ForbiddenError(f"{', '.join(unreadable)}: this key may not replace a document it may not read")
         if taken and not replace:

@@ -3,8 +3,9 @@
 A principal is ``everyone``, ``user:<name>`` or ``group:<name>``. Each document records the principals that may
 read it (from the drive's permissions or an access map, at ingest); each API key carries the principals of its
 holder. A caller reads a document when they share a principal with it; everyone holds ``everyone``; an admin
-reads everything. The filter is applied inside retrieval (the vector store's ``where`` and the lexical index's
-SQL), so a chunk the caller may not read never reaches ranking.
+reads everything. The filter is applied inside retrieval (the dense search among the readable chunks only, see
+rag/retriever.py; the lexical index's SQL and in-memory ranking), so a chunk the caller may not read never
+reaches ranking.
 """
 
 from __future__ import annotations

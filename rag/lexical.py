@@ -19,6 +19,7 @@ from rag.lexical_readers import (
     ReadableChunks,
     ReadableSet,
     forget_readers,
+    readable_clause,
     readable_documents,
     recorded_readers,
     replace_readers,
@@ -228,12 +229,9 @@ class LexicalIndex:
                 clauses.append(clause)
                 params.append(value)
         if readers is not None:
-            principals = sorted(readers)
-            clauses.append(
-                "t.document_id IN (SELECT document_id FROM document_readers WHERE collection = ? AND principal IN "
-                f"({','.join('?' * len(principals))}))"
-            )
-            params.extend([collection, *principals])
+            clause, readable = readable_clause(collection, readers)
+            clauses.append(clause)
+            params.extend(readable)
         columns = "t.chunk_id, t.document_id, t.source, t.page, t.text"
         filters = " AND ".join(clauses)
         # Fast path: rank the best matches of the whole index first, then filter. bm25 scores do not

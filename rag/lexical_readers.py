@@ -56,6 +56,17 @@ def recorded_readers(db: sqlite3.Connection, collection: str, document_ids: Sequ
     return found
 
 
+def readable_clause(collection: str, principals: Collection[str]) -> tuple[str, list[object]]:
+    """The condition on ``chunk_texts AS t`` that keeps the chunks of documents naming one of ``principals``
+    among their readers, and its parameters."""
+    ordered = sorted(principals)
+    clause = (
+        "t.document_id IN (SELECT document_id FROM document_readers WHERE collection = ? AND principal IN "
+        f"({','.join('?' * len(ordered))}))"
+    )
+    return clause, [collection, *ordered]
+
+
 def readable_documents(db: sqlite3.Connection, collection: str, principals: Collection[str]) -> set[str]:
     """The documents of the collection that name one of ``principals``."""
     rows = select_in(
@@ -92,16 +103,11 @@ class ReadableChunks:
                 cached = self._cached.get(key)
             if cached is not None and cached.generation == generation:
                 return cached
-            documents = readable_documents(db, collection, principals)
-            ids = tuple(
-                row[0]
-                for row in select_in(
-                    db,
-                    "SELECT chunk_id FROM chunk_texts WHERE collection = ? AND document_id IN",
-                    sorted(documents),
-                    collection,
-                )
+            clause, params = readable_clause(collection, principals)
+            rows = db.execute(
+                f"SELECT t.chunk_id FROM chunk_texts AS t WHERE t.collection = ? AND {clause}", [collection, *params]
             )
+            ids = tuple(row[0] for row in rows)
         readable = ReadableSet(collection, generation, ids)
         with self._lock:
             if len(self._cached) >= _CACHED_SETS:

@@ -187,7 +187,6 @@ class HybridRetriever:
         where = filters.chroma_where()
         if principals is None:
             return self._store.query(collection, vector, depth, where=where)
-        require_collection(self._store, collection)
         readable = self._lexical.readable_chunk_ids(collection, principals)
         if where is None and (found := self._readable.search(readable, principals, vector, depth)) is not None:
             return self._store.hits(collection, found)

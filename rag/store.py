@@ -215,9 +215,9 @@ class ChromaStore:
     def hits(self, collection: str, scored: Sequence[tuple[str, float]]) -> list[SearchHit]:
         """The chunks of these (id, score) pairs in their order, with metadata and text; ids no longer stored are
         left out."""
+        target = self._collection(collection, create=False)  # an unknown collection is an error, as in query
         if not scored:
             return []
-        target = self._collection(collection, create=False)
         with self._chroma_errors("read chunks", collection):
             result = target.get(ids=[chunk_id for chunk_id, _ in scored], include=["metadatas"])
         metadata = dict(zip(result["ids"], result["metadatas"], strict=True))

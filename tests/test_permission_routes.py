@@ -220,6 +220,7 @@ def test_the_three_ways_of_filtering_the_dense_side_agree(
     for one request) give the same chunks."""
     import rag.retriever
     from rag.access import Readers
+    from rag.errors import CollectionNotFoundError
     from rag.readable_vectors import ReadableVectors
     from rag.retriever import SearchFilters
 
@@ -230,6 +231,8 @@ def test_the_three_ways_of_filtering_the_dense_side_agree(
         return [hit.chunk_id for hit in retriever.search(QUERY, "default", 3, filters, mode="dense")]
 
     in_memory = dense()
+    with pytest.raises(CollectionNotFoundError):  # an unknown collection is an error, restricted or not
+        retriever.search(QUERY, "no-such-collection", 3, filters, mode="dense")
     monkeypatch.setattr(ReadableVectors, "search", lambda *args: None)
     by_ids = dense()
     monkeypatch.setattr(rag.retriever, "MAX_READABLE_IDS", 0)
