@@ -25,6 +25,7 @@ RECORDED_SETTINGS = (
     "embed_batch_size",
     "embedder_backend",
     "spacy_models",
+    "ingest_executor",
     "ingest_workers",
     "embed_threads",
 )
@@ -40,14 +41,15 @@ class IngestMeasurement:
     settings: dict[str, str]
 
 
-def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
-    """Build the pipeline as the CLI does and ingest ``corpus_dir``; meant to run in a fresh process."""
+def measure_ingest(corpus_dir: Path, data_dir: Path, **overrides: object) -> IngestMeasurement:
+    """Build the pipeline as the CLI does (with these settings ``overrides``) and ingest ``corpus_dir``; meant to
+    run in a fresh process. Model loading (the workers', before they are ready) is timed apart."""
     # deferred: heavy (torch, spaCy, Presidio): loaded by the measuring child alone, not by the parent
     from ingest.components import build_batch_ingestion
 
     quiet_logging()
     started = time.perf_counter()
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, **overrides)
     batch = build_batch_ingestion(settings)  # as `enclave ingest` builds it
     model_load_seconds = time.perf_counter() - started
     report = batch.pipeline.ingest_paths([corpus_dir], COLLECTION)
@@ -57,7 +59,6 @@ def measure_ingest(corpus_dir: Path, data_dir: Path) -> IngestMeasurement:
     peak += batch.worker_count * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     used = {name: str(getattr(settings, name)) for name in RECORDED_SETTINGS}
     used["ingest_workers"] = str(batch.worker_count)
-    used["embed_threads"] = str(batch.embed_threads)
     return IngestMeasurement(report.to_dict(), model_load_seconds, peak, used)
 
 

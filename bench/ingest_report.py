@@ -27,7 +27,7 @@ SUMMARY_COLUMNS = (
     "Peak RSS (MiB)",
     "Peak load avg",
 )
-STAGE_COLUMNS = ("Corpus", *STAGES, "other", "waiting", "Slowest stage", "End to end / slowest")
+STAGE_COLUMNS = ("Corpus", *STAGES, "Slowest stage", "End to end / slowest")
 
 
 def summary_cells(row: BenchRow) -> list[str]:
@@ -51,8 +51,6 @@ def stage_cells(row: BenchRow) -> list[str]:
     return [
         row.corpus,
         *stages,
-        f"{row.unstaged_seconds:.1f} s",
-        f"{row.wait_seconds:.1f} s",
         f"{dominant} ({row.stage_share(dominant):.0%})",
         f"{row.slowest_stage_ratio:.2f}",
     ]
@@ -144,20 +142,18 @@ def markdown_section(
     lines += corpus_notes(rows, seed)
     lines += [
         "- Each corpus is ingested by a fresh process into an empty data dir; peak RSS is that process's "
-        "`ru_maxrss`, model loading included, plus its redaction workers' (the largest child's peak times their "
-        "number, an upper bound). *Model load* is building the redactor (spaCy, Presidio), the "
-        "embedder and the store; pages/s excludes it. *Peak load avg* is the highest "
-        "1-minute load average sampled while that corpus was ingested.",
+        "`ru_maxrss`, model loading included, plus its workers' (the largest child's peak times their "
+        "number, an upper bound). *Model load* is starting the executor's workers until each has built its "
+        "redactor (spaCy, Presidio) and embedder, and opening the store; pages/s excludes it. *Peak load avg* "
+        "is the highest 1-minute load average sampled while that corpus was ingested.",
         "",
         markdown_table(SUMMARY_COLUMNS, [summary_cells(row) for row in rows]),
         "",
         "Seconds each stage was busy, summed over the processes it ran in, with pages/s over those seconds in "
-        "brackets. With ingestion workers (`ingest_workers` above 0) the workers redact the next groups while the "
-        "ingesting process loads, chunks, embeds (on `embed_threads` threads) and stores the groups before: the "
-        "stages overlap, each on its own cores. *waiting* is the time the ingesting process waited for a "
-        "worker's group; *other* its time outside its stages (discovery, hashing, ledger look-ups). *End to end / "
-        "slowest* is the ingest time over the slowest stage's busy seconds: 1.00 when everything else hides "
-        "behind it.",
+        "brackets. The executor's workers (`ingest_workers` of them, each embedding on `embed_threads` threads) "
+        "load, redact, chunk and embed batches of files side by side while the ingesting process reads the files "
+        "and stores what comes back (*load* counts both the reading and the parsing). *End to end / slowest* is "
+        "the ingest time over the slowest stage's busy seconds.",
         "",
         markdown_table(STAGE_COLUMNS, [stage_cells(row) for row in rows]),
     ]

@@ -30,19 +30,12 @@ class BenchRow:
     failures: list[str] = field(default_factory=list)
     generated: CorpusStats | None = None
     generation_seconds: float = 0.0
-    # Stage seconds spent in ingestion workers (beside the ingesting process), and that process's waits for them.
+    # Stage seconds spent in the executor's workers (beside the ingesting process).
     worker_seconds: float = 0.0
-    wait_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
         return rate(self.pages, self.ingest_seconds)
-
-    @property
-    def unstaged_seconds(self) -> float:
-        """Time of the ingesting process outside the stages it ran: discovery, hashing, ledger look-ups."""
-        own = sum(self.stage_seconds.values()) - self.worker_seconds
-        return max(0.0, self.ingest_seconds - own - self.wait_seconds)
 
     @property
     def slowest_stage_ratio(self) -> float:
@@ -86,5 +79,4 @@ def row_from_measurement(
         generated=generated,
         generation_seconds=generation_seconds,
         worker_seconds=float(str(report.get("worker_seconds", 0.0))),
-        wait_seconds=float(str(report.get("worker_wait_seconds", 0.0))),
     )

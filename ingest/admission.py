@@ -1,24 +1,15 @@
-"""A file let into the batched stages: its identity, its loaded pages and, as they come, its chunks.
-
-A file is read under the limits (size, regular file, no link out of the ingested folder), skipped when the
-ledger says it is unchanged, and otherwise loaded; what is loaded travels through redaction, chunking and
-embedding as an ``AdmittedDocument`` until the writer stores it.
-"""
+"""A file let into ingestion: read under the limits (size, regular file, no link out of the ingested folder),
+and once prepared, an ``AdmittedDocument`` that the writer stores under its identity and readers."""
 
 from __future__ import annotations
 
 import hashlib
 import stat
-from collections import Counter
-from dataclasses import dataclass, field
-
-import numpy as np
-import numpy.typing as npt
+from dataclasses import dataclass
 
 from ingest.discovery import SourceFile
-from ingest.preparation import DocumentWork
 from rag.errors import UnsupportedDocumentError
-from rag.types import Chunk, FileOutcomeStatus, LoadedDocument
+from rag.types import FileOutcomeStatus, PreparedDocument
 
 ATTACHMENT_SEPARATOR = " › "
 """Between a message and its attachment in a source name: ``message.msg › contract.docx``."""
@@ -48,27 +39,19 @@ def read_source_file(source_file: SourceFile, max_bytes: int) -> bytes:
 
 @dataclass
 class AdmittedDocument:
-    """A loaded document on its way through the batched stages; ``failure`` once it cannot go on."""
+    """A document on its way to the writer: who it is, who may read it, and what the prepare step made of it."""
 
     document_id: str
     root: str
-    source: str
     path: str
-    content_hash: str
     status: FileOutcomeStatus
-    readers: tuple[str, ...] = ()  # principals that may read it (rag/access.py)
-    document: LoadedDocument = field(default_factory=lambda: LoadedDocument(kind="", pages=[]))
-    chunks: list[Chunk] = field(default_factory=list)
-    redactions: Counter[str] = field(default_factory=Counter)
-    embeddings: npt.NDArray[np.float32] | None = None
-    failure: str | None = None
+    readers: tuple[str, ...]  # principals that may read it (rag/access.py)
+    prepared: PreparedDocument
 
-    def work(self) -> DocumentWork:
-        """What the preparation stages need of it (picklable, for the ingestion workers)."""
-        return DocumentWork(
-            document_id=self.document_id,
-            content_hash=self.content_hash,
-            source=self.source,
-            kind=self.document.kind,
-            pages=list(self.document.pages),
-        )
+    @property
+    def source(self) -> str:
+        return self.prepared.source
+
+    @property
+    def content_hash(self) -> str:
+        return self.prepared.content_hash

@@ -1,13 +1,14 @@
 """Build the stages that run in any ingesting process (redactor, chunker, preparer) from settings.
 
 Worker processes build theirs from here too, so this module knows nothing of how work is scheduled
-(``ingest/worker_pool.py``, ``ingest/pipeline.py``): ``ingest/components.py`` assembles those.
+(``ingest/executors/``, ``ingest/pipeline.py``): ``ingest/components.py`` assembles those.
 """
 
 from __future__ import annotations
 
 from ingest.chunker import Chunker
-from ingest.preparation import GroupPreparer
+from ingest.loading import PdfLimits
+from ingest.prepare import Preparer
 from ingest.redaction import PresidioRedactor, build_presidio_redactor
 from rag.embedder import SentenceTransformerEmbedder
 from rag.protocols import Redactor
@@ -31,5 +32,17 @@ def build_chunker(settings: Settings, embedder: SentenceTransformerEmbedder) -> 
     return Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
 
 
-def build_preparer(settings: Settings, redactor: Redactor, embedder: SentenceTransformerEmbedder) -> GroupPreparer:
-    return GroupPreparer(redactor, build_chunker(settings, embedder), embedder)
+def build_preparer(settings: Settings, redactor: Redactor, embedder: SentenceTransformerEmbedder) -> Preparer:
+    """Ingestion's prepare step on these models, with the settings' loading limits."""
+    return Preparer(
+        redactor,
+        build_chunker(settings, embedder),
+        embedder,
+        max_pdf_pages=settings.max_pdf_pages,
+        pdf_limits=PdfLimits(
+            timeout_seconds=settings.pdf_timeout_seconds,
+            memory_mb=settings.pdf_memory_mb,
+            max_stream_mb=settings.pdf_max_stream_mb,
+        ),
+        group_pages=settings.ingest_group_pages,
+    )

@@ -30,13 +30,12 @@ class FileOutcome:
 class IngestReport:
     collection: str
     outcomes: list[FileOutcome] = field(default_factory=list)
-    # Seconds each stage was busy, summed over the processes it ran in: with ingestion workers, redact,
-    # chunk and embed ran in them, beside each other and beside this process's load and store.
+    # Seconds each stage was busy, summed over the processes it ran in: with workers, loading, redaction,
+    # chunking and embedding ran in them, beside each other and beside this process's reading and storing.
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     elapsed_seconds: float = 0.0
-    # Of the stage seconds, those spent in ingestion workers; and the seconds this process waited for them.
+    # Of the stage seconds, those spent in the executor's workers.
     worker_seconds: float = 0.0
-    worker_wait_seconds: float = 0.0
     workers: int = 0
 
     def count(self, status: FileOutcomeStatus) -> int:
@@ -77,7 +76,6 @@ class IngestReport:
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
             "workers": self.workers,
             "worker_seconds": round(self.worker_seconds, 3),
-            "worker_wait_seconds": round(self.worker_wait_seconds, 3),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "failures": [{"source": o.source, "reason": o.reason} for o in self.failures],
             "warnings": [{"source": o.source, "warning": w} for o in self.outcomes for w in o.warnings],

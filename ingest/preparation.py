@@ -1,8 +1,5 @@
-"""Redact, chunk and embed a group of loaded documents: the CPU-bound part of ingestion.
-
-Redaction may run in an ingestion worker (ingest/worker_pool.py) while this process chunks and embeds the
-group before, so what goes there and back is plain dataclasses of texts and numbers.
-"""
+"""Redact, chunk and embed a group of loaded documents: the CPU-bound part of ingestion's prepare step
+(ingest/prepare.py), wherever an executor runs it."""
 
 from __future__ import annotations
 
@@ -10,21 +7,16 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import numpy as np
-import numpy.typing as npt
 
 from ingest.chunker import Chunker
 from rag import PIPELINE_VERSION
 from rag.errors import StoreError, UnsupportedDocumentError
 from rag.protocols import Embedder, Redactor
-from rag.types import Chunk, Page, Redaction
+from rag.types import Chunk, Page, PreparedDocument, Redaction
 
 logger = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_\d+>")
@@ -69,22 +61,6 @@ class DocumentWork:
     source: str
     kind: str
     pages: list[Page]
-
-
-@dataclass
-class PreparedDocument:
-    """Its chunks and their vectors, with the redaction counts; or why it cannot be indexed."""
-
-    chunks: list[Chunk] = field(default_factory=list)
-    redactions: Counter[str] = field(default_factory=Counter)
-    embeddings: npt.NDArray[np.float32] | None = None
-    failure: str | None = None
-
-
-@dataclass
-class PreparedGroup:
-    documents: list[PreparedDocument]
-    seconds: dict[str, float]  # busy seconds per stage of PREPARATION_STAGES
 
 
 @dataclass
@@ -133,8 +109,8 @@ class GroupPreparer:
     """Redacts a group's documents together, chunks each, and embeds all their chunks together.
 
     spaCy and the embedder are several times faster on batches than one document at a time, and give the
-    same output. A document whose chunking or embedding fails fails alone; a failure of the group's
-    redaction is raised, for the caller to retry the documents one by one.
+    same output. A document whose redaction, chunking or embedding fails fails alone: a group whose batch
+    fails is redone one document at a time, its error logged first (the retry would hide it).
     """
 
     def __init__(self, redactor: Redactor, chunker: Chunker, embedder: Embedder) -> None:
@@ -142,33 +118,35 @@ class GroupPreparer:
         self._chunker = chunker
         self._embedder = embedder
 
-    def prepare(self, works: Sequence[DocumentWork]) -> PreparedGroup:
-        return self.finish(works, self.redact(works))
-
-    def redact(self, works: Sequence[DocumentWork]) -> RedactedGroup:
-        return redact_group(self._redactor, works)
-
-    def finish(self, works: Sequence[DocumentWork], redacted: RedactedGroup) -> PreparedGroup:
-        """Chunk and embed the redacted group."""
-        seconds = dict.fromkeys(PREPARATION_STAGES, 0.0)
-        seconds["redact"] = redacted.seconds
-        prepared = []
-        for work, redacted_document in zip(works, redacted.documents, strict=True):
+    def prepare(
+        self, works: Sequence[DocumentWork], documents: Sequence[PreparedDocument], seconds: dict[str, float]
+    ) -> None:
+        """Fill in each document's chunks, vectors and redaction counts, or its failure; ``seconds`` gains the
+        time of each stage."""
+        try:
+            redacted = redact_group(self._redactor, works)
+        except Exception as exc:
+            if len(works) == 1:
+                documents[0].failure = unexpected_reason(exc, works[0].source)
+                return
+            log_group_failure("redaction", [work.source for work in works], exc)
+            for work, document in zip(works, documents, strict=True):
+                self.prepare([work], [document], seconds)
+            return
+        seconds["redact"] = seconds.get("redact", 0.0) + redacted.seconds
+        for work, redacted_document, document in zip(works, redacted.documents, documents, strict=True):
             try:
                 with timed(seconds, "chunk"):
-                    chunks, redactions = build_chunks(work, redacted_document, self._chunker)
-                prepared.append(PreparedDocument(chunks=chunks, redactions=redactions))
+                    document.chunks, document.redactions = build_chunks(work, redacted_document, self._chunker)
             except UnsupportedDocumentError as exc:
-                prepared.append(PreparedDocument(failure=exc.detail))
+                document.failure = exc.detail
             except Exception as exc:
-                prepared.append(PreparedDocument(failure=unexpected_reason(exc, work.source)))
-        ready = [(work, document) for work, document in zip(works, prepared, strict=True) if document.failure is None]
+                document.failure = unexpected_reason(exc, work.source)
+        ready = [(work, document) for work, document in zip(works, documents, strict=True) if document.failure is None]
         try:
             with timed(seconds, "embed"):
                 vectors = self._embedder.embed([chunk.text for _, document in ready for chunk in document.chunks])
         except Exception as exc:
-            # One document broke the batch: only that one fails. The retry would hide what went wrong (each
-            # document may then embed fine), so the group's error is logged first.
             log_group_failure("embedding", [work.source for work, _ in ready], exc)
             for work, document in ready:
                 self._embed_one(work, document, seconds)
@@ -177,7 +155,6 @@ class GroupPreparer:
             for _, document in ready:
                 document.embeddings = vectors[offset : offset + len(document.chunks)]
                 offset += len(document.chunks)
-        return PreparedGroup(prepared, seconds)
 
     def _embed_one(self, work: DocumentWork, document: PreparedDocument, seconds: dict[str, float]) -> None:
         try:
@@ -232,55 +209,6 @@ def build_chunks(work: DocumentWork, document: RedactedDocument, chunker: Chunke
             )
         )
     return chunks, redactions
-
-
-@dataclass
-class RedactionJob:
-    """A group's redaction: under way in an ingestion worker, or to be done by the caller when it asks.
-
-    A worker may also have chunked and embedded the group (``prepare``): its result is then the prepared
-    group. A worker that died while holding the group costs nothing but time: the group is redone here.
-    """
-
-    works: Sequence[DocumentWork]
-    redact_here: Callable[[Sequence[DocumentWork]], RedactedGroup]
-    future: Future[RedactedGroup | PreparedGroup] | None = None
-    on_broken: Callable[[], None] | None = None
-    prepare: bool = False  # the worker chunks and embeds the group too
-    ran_here: bool = False  # set once the caller redacted the group (in ``result`` or ``redact_now``)
-    started: bool = False  # set once ``result`` or ``redact_now`` began it: no longer handed to a worker
-    # What ``redact_now`` redacted here ahead of ``result``, or the error it met doing so.
-    _done_here: RedactedGroup | None = None
-    _failed_here: Exception | None = None
-
-    def in_worker(self) -> bool:
-        """Whether the group is with a worker, begun or queued, and not finished yet."""
-        return self.future is not None and not self.future.done()
-
-    def redact_now(self) -> None:
-        """Redact the group here ahead of ``result``, which then returns that redaction or raises what it raised:
-        an error is the group's, met at its turn."""
-        self.ran_here = self.started = True
-        try:
-            self._done_here = self.redact_here(self.works)
-        except Exception as exc:
-            self._failed_here = exc
-
-    def result(self) -> RedactedGroup | PreparedGroup:
-        self.started = True
-        if self._failed_here is not None:
-            raise self._failed_here
-        if self._done_here is not None:
-            return self._done_here
-        if self.future is not None:
-            try:
-                return self.future.result()
-            except BrokenProcessPool:
-                logger.warning("an ingestion worker died; its %d documents are redacted here", len(self.works))
-                if self.on_broken is not None:
-                    self.on_broken()
-        self.ran_here = True
-        return self.redact_here(self.works)
 
 
 @contextmanager

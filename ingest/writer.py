@@ -45,9 +45,9 @@ class DocumentWriter:
         chunks = [
             replace(chunk, metadata={**chunk.metadata, **reader_flags(item.readers)})
             for item in items
-            for chunk in item.chunks
+            for chunk in item.prepared.chunks
         ]
-        vectors = np.vstack([item.embeddings for item in items if item.embeddings is not None])
+        vectors = np.vstack([item.prepared.embeddings for item in items if item.prepared.embeddings is not None])
         assert len(vectors) == len(chunks)
         with timed(timings, "store"), _writing(", ".join(item.source for item in items[:3])):
             self.ledger.record_many([_record(collection, item, DocumentStatus.PENDING) for item in items])
@@ -61,12 +61,12 @@ class DocumentWriter:
             item.document_id: FileOutcome(
                 source=item.source,
                 status=item.status,
-                chunks=len(item.chunks),
-                pages=len(item.document.pages),
-                redactions=item.redactions,
+                chunks=len(item.prepared.chunks),
+                pages=item.prepared.pages,
+                redactions=item.prepared.redactions,
                 document_id=item.document_id,
-                kind=item.document.kind,
-                warnings=list(item.document.warnings),
+                kind=item.prepared.kind,
+                warnings=list(item.prepared.warnings),
             )
             for item in items
         }
@@ -163,7 +163,7 @@ class DocumentWriter:
             path=item.path,
             content_hash=item.content_hash,
             reason=reason,
-            kind=item.document.kind or None,
+            kind=item.prepared.kind or None,
             readers=item.readers,
         )
 
@@ -214,10 +214,10 @@ def _record(collection: str, item: AdmittedDocument, status: DocumentStatus) -> 
         content_hash=item.content_hash,
         pipeline=PIPELINE_VERSION,
         status=status,
-        kind=item.document.kind,
-        pages=len(item.document.pages),
-        chunk_count=len(item.chunks),
-        redactions=dict(item.redactions),
+        kind=item.prepared.kind,
+        pages=item.prepared.pages,
+        chunk_count=len(item.prepared.chunks),
+        redactions=dict(item.prepared.redactions),
         readers=item.readers,
     )
 

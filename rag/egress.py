@@ -3,9 +3,9 @@
 Installed with ``sys.addaudithook`` before any library is imported, so it sees every
 ``socket.connect``, datagram sent to an address (``socket.sendto``/``sendmsg``) and name lookup made
 through Python's socket module, whoever makes it. Anything but loopback and the configured Chroma
-server (and generation server) is refused with ``EgressRefusedError`` and logged. Its settings are
-read from the environment and the ``ENCLAVE_CONFIG`` file directly (the environment wins, as for
-every setting): the guard must be up before the settings library itself is imported.
+server (and generation server, and Dask scheduler and its workers) is refused with ``EgressRefusedError``
+and logged. Its settings are read from the environment and the ``ENCLAVE_CONFIG`` file directly (the
+environment wins, as for every setting): the guard must be up before the settings library itself is imported.
 
 Sockets opened by native code that bypasses Python's socket module (a Rust or C++ client) raise no
 audit event; Enclave's native dependencies open none (Chroma's embedded core works on files, model
@@ -64,6 +64,12 @@ class EgressGuard:
         self._inside = threading.local()
         self._allowed_addresses: set[str] = set()
         self._resolved_at = -1e9
+
+    def allow(self, hosts: Iterable[str]) -> None:
+        """Also let connections reach these hosts (the workers of a Dask cluster, known once it is reached)."""
+        with self._lock:  # a new set: a lookup elsewhere may be iterating over the old one
+            self.allowed_hosts = self.allowed_hosts | {host.lower() for host in hosts if host}
+            self._resolved_at = -1e9  # resolve the names again at the next unknown address
 
     def is_allowed(self, host: Any) -> bool:
         if isinstance(host, bytes):
@@ -172,7 +178,7 @@ def allowed_hosts_from_env(
 ) -> list[str]:
     config = config_file_values(environ) if config is None else config
     hosts = []
-    for name in ("chroma_url", "llm_base_url"):
+    for name in ("chroma_url", "llm_base_url", "dask_scheduler"):
         url = _setting(name, environ, config)
         if url:
             hosts.append(urlparse(url).hostname or "")

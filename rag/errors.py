@@ -78,6 +78,14 @@ class StoreBusyError(StoreError):
     title = "Store locked by another writer"
 
 
+class ExecutorError(EnclaveError):
+    """Ingestion's workers (local processes or a Dask cluster) could not be started or lost a batch: the run stops
+    with nothing half-written, and the next run completes it."""
+
+    status = 503
+    title = "Ingestion workers unavailable"
+
+
 class GeneratorUnavailableError(EnclaveError):
     """The language model server (ENCLAVE_LLM_BASE_URL) did not answer or answered with an error."""
 

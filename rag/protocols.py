@@ -1,14 +1,15 @@
-"""The seams where a component can be swapped: embedder, store, lexical index, redactor, tokenizer, generator."""
+"""The seams where a component can be swapped: embedder, store, lexical index, redactor, tokenizer, generator,
+and the executor of ingestion's prepare step."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from rag.types import Chunk, Completion, Redaction, SearchHit
+from rag.types import Chunk, Completion, FileToPrepare, PreparedBatch, Redaction, SearchHit
 
 
 @runtime_checkable
@@ -171,4 +172,24 @@ class LexicalSearch(Protocol):
 
     def close(self) -> None:
         """Release the index's connections; closing twice is harmless."""
+        ...
+
+
+@runtime_checkable
+class PrepareExecutor(Protocol):
+    """Runs ingestion's prepare step (ingest/prepare.py) over batches of files: in this process, in processes
+    of this machine, or on a cluster's workers. The writer stays with the caller."""
+
+    @property
+    def workers(self) -> int:
+        """Processes preparing at once (0: this process)."""
+        ...
+
+    def prepare(self, batches: Iterable[Sequence[FileToPrepare]]) -> Iterator[tuple[int, PreparedBatch]]:
+        """Each batch's position in ``batches`` and its prepared files, as batches complete. ``batches`` is
+        read lazily: only a bounded number of them is held (or in flight) at a time."""
+        ...
+
+    def close(self) -> None:
+        """Stop what the executor started (processes, a local cluster); closing twice is harmless."""
         ...

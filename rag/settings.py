@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from pydantic_settings import (
 
 from rag.errors import ConfigurationError
 from rag.lexical import DEFAULT_IN_MEMORY_MIN_CHUNKS
-from rag.types import AnswerMode, EmbedderBackend, LocationPolicy
+from rag.types import AnswerMode, EmbedderBackend, IngestExecutor, LocationPolicy
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
@@ -34,6 +35,10 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "FR_SIRET",
     "FR_SIREN",
 )
+
+
+# tcp:// or tls://, a host name or address (IPv6 in brackets), an optional port.
+_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^/\s:\[\]]+)(:\d+)?/?")
 
 
 class Settings(BaseSettings):
@@ -91,12 +96,24 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Documents redacted and embedded together during ingestion."
     )
     ingest_group_pages: int = Field(default=64, ge=1, description="A group closes once it holds this many pages.")
+    ingest_executor: IngestExecutor = Field(
+        default=IngestExecutor.LOCAL,
+        description="What prepares (loads, redacts, chunks, embeds) the files of `enclave ingest`: local: worker "
+        "processes on this machine; dask: the workers of a Dask cluster (ENCLAVE_DASK_SCHEDULER, else a cluster "
+        "on this machine's loopback). Either way one writer in the ingesting process stores the results.",
+    )
     ingest_workers: int | None = Field(
         default=None,
         ge=0,
-        description="Processes that redact the next groups of documents during batch ingestion while the "
-        "ingesting process chunks, embeds and stores (each loads its own spaCy pipelines, about 400 MiB). "
-        "Default: one core less than there are; 0: the ingesting process redacts too, the stages taking turns.",
+        description="Worker processes that prepare batches of files during batch ingestion (local executor), or "
+        "workers of the Dask cluster started on loopback when no scheduler is given; each loads its own models, "
+        "about 700 MiB. Default: one per core; 0 (local): the ingesting process prepares them itself.",
+    )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="Address of an existing Dask scheduler for the dask executor (tls://host:8786, or tcp:// "
+        "inside a trusted network); TLS certificates come from Dask's own configuration. Default: a cluster "
+        "started on loopback for the run.",
     )
     embedder_backend: EmbedderBackend = Field(
         default=EmbedderBackend.OPENVINO,
@@ -211,6 +228,15 @@ class Settings(BaseSettings):
     pdf_max_stream_mb: int = Field(
         default=64, ge=1, description="Largest size one PDF stream may inflate to (a decompression bomb's defence)."
     )
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _scheduler_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^/\s:\[\]]+)(:\d+)?/?", value.strip()
+        ):
+            raise ValueError("a Dask scheduler address such as tls://scheduler.internal:8786 or tcp://10.0.0.5:8786")
+        return value.strip() if value else None
 
     @field_validator("chunk_overlap_tokens")
     @classmethod

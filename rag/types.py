@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 
 class EmbedderBackend(StrEnum):
     """What computes the embeddings (rag/components.py's registry builds each)."""
@@ -14,6 +17,13 @@ class EmbedderBackend(StrEnum):
     ONNX_INT8 = "onnx-int8"  # an int8 ONNX export run by ONNX Runtime
     OPENVINO = "openvino"  # the fp32 ONNX export compiled by OpenVINO (bfloat16 where the CPU has it)
     OPENVINO_INT8 = "openvino-int8"  # its linear layers in int8, compiled by OpenVINO
+
+
+class IngestExecutor(StrEnum):
+    """What runs ingestion's prepare step (ingest/executors/ builds each)."""
+
+    LOCAL = "local"  # processes on this machine
+    DASK = "dask"  # the workers of a Dask distributed cluster
 
 
 class DocumentStatus(StrEnum):
@@ -134,6 +144,40 @@ class Chunk:
     text: str
     token_count: int
     metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileToPrepare:
+    """A file's bytes on their way to ingestion's prepare step, named as the ledger names it."""
+
+    root: str  # the folder it was found under (part of its document id)
+    source: str  # its path below ``root``
+    data: bytes
+
+
+@dataclass
+class PreparedDocument:
+    """A file, or an attachment inside it (``message.msg › contract.docx``), after the prepare step: its
+    redacted chunks and their vectors with the redaction counts, or why it cannot be indexed."""
+
+    source: str
+    content_hash: str
+    kind: str = ""  # as the content sniffer named it; empty when it could not be loaded
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    embeddings: npt.NDArray[np.float32] | None = None
+    redactions: Counter[str] = field(default_factory=Counter)
+    failure: str | None = None
+
+
+@dataclass
+class PreparedBatch:
+    """The prepare step's answer for a batch of files: per file, the file first and then its attachments,
+    with the seconds each stage was busy (load, redact, chunk, embed) wherever it ran."""
+
+    files: list[list[PreparedDocument]]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -169,13 +169,13 @@ def embedder(base_settings: Settings) -> Any:
     return load_embedder(base_settings)
 
 
-def make_pipeline(data_dir: Path, redactor: Any, embedder: Any, workers: Any = None, **overrides: Any) -> Any:
-    """A pipeline over its own data dir, sharing the session's loaded models (and ingestion workers, if given)."""
+def make_pipeline(data_dir: Path, redactor: Any, embedder: Any, **overrides: Any) -> Any:
+    """A pipeline over its own data dir that prepares in this process, sharing the session's loaded models."""
     from ingest.components import build_pipeline
     from rag.components import open_store
 
     settings = load_settings(data_dir=data_dir, **overrides)
-    return build_pipeline(settings, redactor=redactor, embedder=embedder, store=open_store(settings), workers=workers)
+    return build_pipeline(settings, redactor=redactor, embedder=embedder, store=open_store(settings))
 
 
 @pytest.fixture

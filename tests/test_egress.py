@@ -140,6 +140,17 @@ def test_the_configured_chroma_server_is_allowed() -> None:
     assert not guard.is_allowed("chroma.internal.evil.example") and not guard.is_allowed("10.0.0.5")
 
 
+def test_the_dask_scheduler_and_the_workers_it_names_are_allowed_and_nothing_else() -> None:
+    from rag.egress import EgressGuard, allowed_hosts_from_env
+
+    guard = EgressGuard(allowed_hosts_from_env({"ENCLAVE_DASK_SCHEDULER": "tls://scheduler.internal:8786"}))
+    assert guard.is_allowed("scheduler.internal") and not guard.is_allowed("worker-1.internal")
+    guard.allow(["worker-1.internal", "10.0.0.7"])  # as the Dask executor does once the scheduler lists them
+    guard.audit("socket.connect", (None, ("10.0.0.7", 40123)))
+    assert guard.is_allowed("worker-1.internal")
+    assert not guard.is_allowed("10.0.0.8") and not guard.is_allowed("worker-2.internal")
+
+
 def test_addresses_of_the_allowed_chroma_host_are_allowed() -> None:
     """In compose, ENCLAVE_CHROMA_URL names a host ("chroma"); the connection goes to its address."""
     from rag.egress import EgressGuard

@@ -28,6 +28,7 @@ from ingest.ledger import Ledger
 from ingest.permissions.coverage import UnheldPrincipal, unheld_principals
 from rag.errors import EnclaveError
 from rag.settings import Settings
+from rag.types import IngestExecutor
 
 # Registered without a name (api/cli/root.py): these commands are top-level verbs of `enclave`.
 commands = typer.Typer()
@@ -51,6 +52,16 @@ def ingest(
             "mode bits and ACLs).",
         ),
     ] = None,
+    executor: Annotated[
+        IngestExecutor | None,
+        typer.Option(
+            "--executor",
+            help="What prepares (loads, redacts, chunks, embeds) the files: local: worker processes on this machine "
+            "(ENCLAVE_INGEST_WORKERS, default one per core); dask: a Dask cluster at ENCLAVE_DASK_SCHEDULER, else "
+            "one started on loopback (needs enclave[dask]). Default: ENCLAVE_INGEST_EXECUTOR, else local.",
+            case_sensitive=False,
+        ),
+    ] = None,
 ) -> None:
     """Load, redact, chunk, embed and store documents; unchanged files are skipped by content hash.
 
@@ -64,7 +75,12 @@ def ingest(
     settings = cli_settings()
     try:
         report = ingest_paths(
-            settings, paths, collection or settings.default_collection, prune=prune, access_map=access_map
+            settings,
+            paths,
+            collection or settings.default_collection,
+            prune=prune,
+            access_map=access_map,
+            executor=executor,
         )
     except EnclaveError as exc:
         raise failure_exit(exc) from exc

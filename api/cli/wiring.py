@@ -19,7 +19,7 @@ from rag.lexical import LexicalIndex
 from rag.retriever import HybridRetriever, SearchFilters, SearchMode, require_collection
 from rag.settings import Settings
 from rag.store import ChromaStore, open_chroma_client, validate_collection_name
-from rag.types import SearchHit
+from rag.types import IngestExecutor, SearchHit
 
 if TYPE_CHECKING:  # deferred: heavy (the model libraries, jinja2, the document loaders); annotations only
     from api.services import Services
@@ -30,11 +30,17 @@ if TYPE_CHECKING:  # deferred: heavy (the model libraries, jinja2, the document 
 
 
 def ingest_paths(
-    settings: Settings, paths: Sequence[Path], collection: str, *, prune: bool, access_map: Path | None = None
+    settings: Settings,
+    paths: Sequence[Path],
+    collection: str,
+    *,
+    prune: bool,
+    access_map: Path | None = None,
+    executor: IngestExecutor | None = None,
 ) -> IngestReport:
-    """Ingest ``paths`` into ``collection`` under the writer lock, a spinner while the models load, then a
-    progress bar per file. Readers come from ``access_map`` (or the settings' one), else from the files'
-    permissions; a map that cannot be used stops the run before anything is ingested."""
+    """Ingest ``paths`` into ``collection`` under the writer lock, a spinner while the executor's workers load
+    their models, then a progress bar per file. Readers come from ``access_map`` (or the settings' one), else
+    from the files' permissions; a map that cannot be used stops the run before anything is ingested."""
     from ingest.components import build_batch_ingestion  # deferred: heavy (torch, spaCy, Presidio)
     from ingest.permissions import reader_policy
 
@@ -42,8 +48,8 @@ def ingest_paths(
     readers = reader_policy(access_map or settings.access_map)
     # Before the models load: a server that owns the embedded store stops this at once (exit 2).
     with embedded_store_owner(settings), ExitStack() as opened:
-        with console.status("Loading models..."):
-            batch = build_batch_ingestion(settings)
+        with console.status("Starting the workers and loading their models..."):
+            batch = build_batch_ingestion(settings, executor)
         opened.callback(batch.close)
         pipeline = batch.pipeline
         opened.callback(pipeline.ledger.close)

@@ -1,8 +1,8 @@
 """Redaction of one batch of documents shared between the caller and worker processes, with the same
-output as in one process.
+output as in one process (the pooled arm of ``bench/redaction_bench.py``).
 
-The caller redacts a share itself (its models are loaded already) while ``redact`` workers
-(ingest/worker_pool.py) take the others. Redaction is per document, so splitting a batch between
+The caller redacts a share itself (its models are loaded already) while worker processes
+(``ingest/executors/processes.py``) take the others. Redaction is per document, so splitting a batch between
 documents changes nothing in the output. A worker that dies is replaced and its share redone here.
 """
 
@@ -12,18 +12,24 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
+from ingest.executors.processes import SpawnedPool
 from ingest.redaction.language import languages_per_document
 from ingest.redaction.redactor import PresidioRedactor
-from ingest.worker_pool import WorkerPool, worker_state
 from rag.settings import Settings
 from rag.types import Redaction
 
 logger = logging.getLogger(__name__)
+_worker_redactor: list[PresidioRedactor] = []  # in a worker process: the redactor it loaded at its start
+
+
+def load_redactor(settings: Settings) -> None:
+    from ingest.builders import build_redactor  # deferred: heavy (spaCy, Presidio), in the worker only
+
+    _worker_redactor.append(build_redactor(settings))
 
 
 def _redact_share(documents: list[list[str]], languages: list[str | None]) -> list[list[Redaction]]:
-    redactor: PresidioRedactor = worker_state("redactor")
-    return redactor.redact_documents(documents, languages)
+    return _worker_redactor[0].redact_documents(documents, languages)
 
 
 def split_by_size(sizes: Sequence[int], parts: int) -> list[range]:
@@ -50,7 +56,8 @@ class PooledRedactor:
 
     def __init__(self, local: PresidioRedactor, settings: Settings, processes: int) -> None:
         self._local = local
-        self.workers = WorkerPool(settings, processes - 1)
+        self._settings = settings
+        self.workers = SpawnedPool(settings, max(1, processes - 1), load_redactor)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -72,25 +79,36 @@ class PooledRedactor:
         shares = split_by_size([sum(len(page) for page in pages) for pages in documents], self.workers.size + 1)
         if len(shares) < 2 or not self.workers.ready():
             return self._local.redact_documents(documents, wanted)
-        pending = []
-        for share in shares[1:]:
-            submitted = self.workers.submit(
-                _redact_share, [list(documents[i]) for i in share], [wanted[i] for i in share]
-            )
-            pending.append((share, submitted))
+        workers = self.workers
+        try:
+            pending = [
+                (
+                    share,
+                    workers.executor.submit(
+                        _redact_share, [list(documents[i]) for i in share], [wanted[i] for i in share]
+                    ),
+                )
+                for share in shares[1:]
+            ]
+        except BrokenProcessPool:  # a worker died since the last batch
+            self._replace(workers)
+            return self._local.redact_documents(documents, wanted)
         mine = shares[0]
         results = self._local.redact_documents([documents[i] for i in mine], [wanted[i] for i in mine])
         for share, submitted in pending:
             try:
-                if submitted is None:
-                    raise BrokenProcessPool("no worker took the share")
-                results.extend(submitted[1].result())
+                results.extend(submitted.result())
             except BrokenProcessPool:
                 logger.warning("a redaction worker died; its %d documents are redacted here", len(share))
-                if submitted is not None:
-                    self.workers.restart(submitted[0])
+                self._replace(workers)
                 results.extend(self._local.redact_documents([documents[i] for i in share], [wanted[i] for i in share]))
         return results
 
     def close(self) -> None:
-        self.workers.close()
+        self.workers.shutdown(wait=True)
+
+    def _replace(self, broken: SpawnedPool) -> None:
+        """Start new workers in place of a pool one of whose workers died (once per broken pool)."""
+        if self.workers is broken:
+            broken.shutdown()
+            self.workers = SpawnedPool(self._settings, broken.size, load_redactor)
