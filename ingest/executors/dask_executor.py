@@ -12,7 +12,6 @@ loopback for the run, with no dashboard, and its workers raise the egress guard 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -24,13 +23,15 @@ from rag.errors import ConfigurationError, ExecutorError
 from rag.settings import Settings
 from rag.types import FileToPrepare, PreparedBatch
 
-logger = logging.getLogger(__name__)
 IN_FLIGHT_PER_THREAD = 2
 RETRIES = 2
 HEALTH_ROUTES = "distributed.http.health"
 
 
 class DaskExecutor:
+    """Connects to ``settings.dask_scheduler`` (or starts ``workers`` workers on loopback) and has every worker
+    load its models before the run starts."""
+
     def __init__(self, settings: Settings, workers: int) -> None:
         try:
             import dask.config  # deferred: an optional extra, enclave[dask]

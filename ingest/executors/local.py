@@ -28,6 +28,8 @@ IN_FLIGHT_PER_WORKER = 2
 
 
 class LocalExecutor:
+    """``workers`` worker processes, started and ready (models loaded) once it is built."""
+
     def __init__(self, settings: Settings, workers: int, ready_timeout: float = 600.0) -> None:
         self._settings = settings
         self.workers = max(1, workers)
