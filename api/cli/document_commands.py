@@ -58,7 +58,7 @@ def ingest(
             "--executor",
             help="What prepares (loads, redacts, chunks, embeds) the files: local: worker processes on this machine "
             "(ENCLAVE_INGEST_WORKERS, default one per core); dask: a Dask cluster at ENCLAVE_DASK_SCHEDULER, else "
-            "one started on loopback (needs enclave[dask]). Default: ENCLAVE_INGEST_EXECUTOR, else local.",
+            "one started on loopback (needs the dask extra). Default: ENCLAVE_INGEST_EXECUTOR, else local.",
             case_sensitive=False,
         ),
     ] = None,
