@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.builders import build_chunker, build_preparer, build_redactor
-from ingest.executors import InProcessExecutor, build_executor, cores, worker_count
+from ingest.executors import InProcessExecutor, build_executor
 from ingest.ledger import Ledger
 from ingest.pipeline import IngestionPipeline
 from rag.embedder import SentenceTransformerEmbedder
@@ -21,8 +21,6 @@ __all__ = [
     "build_pipeline",
     "build_preparer",
     "build_redactor",
-    "cores",
-    "worker_count",
 ]
 
 
