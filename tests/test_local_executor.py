@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ingest.components import BatchIngestion, build_batch_ingestion
 from ingest.executors import LocalExecutor
 from rag.errors import ExecutorError
 from rag.settings import Settings, load_settings
+from rag.types import FileToPrepare
 
 from .conftest import SAMPLE_DOCS, make_pipeline
 from .test_faults import notes_folder
@@ -79,13 +81,12 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(
 
     def kill_a_worker(_outcome: Any) -> None:
         if not killed:
-            process = executor.processes()[0]
-            assert process.pid is not None
-            os.kill(process.pid, signal.SIGKILL)
-            killed.append(process.pid)
+            pid = min(executor.worker_pids)
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
 
     report = batch.pipeline.ingest_paths([docs], "again", on_file=kill_a_worker)
-    assert killed and killed[0] not in [process.pid for process in executor.processes()]
+    assert killed and not _alive(killed[0])
     assert report.count("new") == 12 and report.count("failed") == 0
     assert len({o.source for o in report.outcomes}) == 12
     assert sorted(batch.pipeline.store.chunk_ids("again")) == sorted(expected.store.chunk_ids("default"))
@@ -93,7 +94,35 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(
     assert check.consistent
 
 
+def _alive(pid: int) -> bool:
+    # Read, not reaped: the pool must see its worker's death itself (waitpid here would hide it).
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
+
+
 def test_workers_that_cannot_load_their_models_stop_the_run_before_it_starts(base_settings: Settings) -> None:
     broken = base_settings.model_copy(update={"spacy_models": {"en": "en_no_such_model"}})
     with pytest.raises(ExecutorError, match="could not load their models"):
         LocalExecutor(broken, workers=1)
+
+
+def test_a_worker_killed_while_idle_costs_nothing(settings: Settings) -> None:
+    """Pebble gives up on a pool whose worker died with no batch running: the next batch goes to a new pool."""
+    executor = LocalExecutor(settings, workers=1)
+    try:
+        (pid,) = executor.worker_pids
+        os.kill(pid, signal.SIGKILL)
+        while _alive(pid):
+            time.sleep(0.05)
+        time.sleep(0.5)  # Pebble's manager notices within a tenth of a second
+        note = FileToPrepare("/notes", "note.txt", b"Call Margarethe Quist about the audit on Tuesday.")
+        ((index, prepared),) = list(executor.prepare([[note]]))
+        (document,) = prepared.files[0]
+        assert index == 0 and document.failure is None and document.chunks
+        assert "Margarethe" not in document.chunks[0].text
+        assert executor.worker_pids and pid not in executor.worker_pids
+    finally:
+        executor.close()

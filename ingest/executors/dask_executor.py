@@ -2,8 +2,9 @@
 
 Each task prepares one batch of files on a worker, which loads the models the first time (``worker.py``) and
 keeps them. Results are taken as they complete and stored by the one writer of the ingesting process; only
-``IN_FLIGHT_PER_THREAD`` batches per worker thread are out at a time, so the driver never holds more. A task
-whose worker dies is run again elsewhere by Dask (``retries``, and the scheduler's own reassignment).
+``IN_FLIGHT_PER_THREAD`` batches per worker thread are out at a time, so the driver never holds more
+(``bounded.py``, shared with the local executor). A task whose worker dies is run again elsewhere by Dask
+(``retries``, and the scheduler's own reassignment).
 
 Raw text travels to the workers: the cluster must be inside the same trust boundary as the data, its
 scheduler reached over TLS (README, "Ingestion on a cluster"). Without an address, a cluster is started on
@@ -13,10 +14,11 @@ loopback for the run, with no dashboard, and its workers raise the egress guard 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlparse
 
+from ingest.executors.bounded import prepare_bounded
 from ingest.executors.worker import load_models, prepare_batch
 from rag.egress import installed_guard
 from rag.errors import ConfigurationError, ExecutorError
@@ -75,6 +77,8 @@ class DaskExecutor:
             self.close()
             where = settings.dask_scheduler or "a cluster on loopback"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}", cause=str(exc)) from exc
+        # concurrent.futures futures of Dask tasks, which Dask runs again elsewhere if their worker dies.
+        self._tasks = self.client.get_executor(retries=RETRIES, pure=False)
         addresses = self._allow_workers()
         try:  # every worker loads its models now, side by side (a worker that joins later does at its first task)
             loading = [
@@ -90,35 +94,19 @@ class DaskExecutor:
             raise ExecutorError("the Dask workers could not load Enclave's models", cause=repr(exc)) from exc
 
     def prepare(self, batches: Iterable[Sequence[FileToPrepare]]) -> Iterator[tuple[int, PreparedBatch]]:
-        from distributed import as_completed  # deferred: an optional extra
-
-        waiting = enumerate(batches)
-        # Workers Enclave started raise the egress guard; an existing cluster's are its operators' to guard.
-        guard = self._cluster is not None
-        sources: dict[Any, tuple[int, str]] = {}  # task key -> (batch index, its files)
-
-        def submit(index: int, batch: Sequence[FileToPrepare]) -> Any:
-            future = self.client.submit(prepare_batch, self._settings, list(batch), guard, retries=RETRIES, pure=False)
-            sources[future.key] = (index, ", ".join(file.source for file in batch))
-            return future
-
-        limit = IN_FLIGHT_PER_THREAD * max(1, self.workers)
-        completed = as_completed(
-            [submit(index, batch) for index, batch in islice(waiting, limit)], loop=self.client.loop
+        prepared = prepare_bounded(
+            self._submit,
+            batches,
+            IN_FLIGHT_PER_THREAD * max(1, self.workers),
+            "the Dask cluster could not prepare a batch; run again to complete it",
         )
-        for future in completed:
-            index, names = sources.pop(future.key)
-            try:
-                prepared: PreparedBatch = future.result()
-            except Exception as exc:  # the cluster's failure, not a file's: each file's own errors come back as reasons
-                raise ExecutorError(
-                    "the Dask cluster could not prepare a batch; run again to complete it", cause=f"{names}: {exc!r}"
-                ) from exc
-            future.release()
+        for index, batch in prepared:
             self._allow_workers()
-            yield index, prepared
-            for index, batch in islice(waiting, 1):
-                completed.add(submit(index, batch))
+            yield index, batch
+
+    def _submit(self, batch: list[FileToPrepare]) -> Future[PreparedBatch]:
+        # Workers Enclave started raise the egress guard; an existing cluster's are its operators' to guard.
+        return self._tasks.submit(prepare_batch, self._settings, batch, self._cluster is not None)
 
     def close(self) -> None:
         for closable in (getattr(self, "client", None), self._cluster):

@@ -7,6 +7,7 @@ settings; a worker builds its redactor, chunker and embedder the first time and 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 
@@ -32,8 +33,9 @@ def preparer_for(settings: Settings) -> Preparer:
         return _preparers[key]
 
 
-def load_models(settings: Settings, guard: bool = False) -> None:
-    """Load this process's models now; with ``guard``, the egress guard goes up first (a worker Enclave started)."""
+def load_models(settings: Settings, guard: bool = False) -> int:
+    """Load this process's models now; with ``guard``, the egress guard goes up first (a worker Enclave started).
+    The process's id."""
     if multiprocessing.current_process().daemon:
         raise ConfigurationError(
             "Enclave's workers parse each file in a child process, which a daemonic process may not start: run the "
@@ -44,6 +46,7 @@ def load_models(settings: Settings, guard: bool = False) -> None:
 
         install_from_env()
     preparer_for(settings)
+    return os.getpid()
 
 
 def prepare_batch(settings: Settings, files: Sequence[FileToPrepare], guard: bool = False) -> PreparedBatch:

@@ -1,18 +1,23 @@
 """Redaction of one batch of documents shared between the caller and worker processes, with the same
 output as in one process (the pooled arm of ``bench/redaction_bench.py``).
 
-The caller redacts a share itself (its models are loaded already) while worker processes
-(``ingest/executors/processes.py``) take the others. Redaction is per document, so splitting a batch between
-documents changes nothing in the output. A worker that dies is replaced and its share redone here.
+The caller redacts a share itself (its models are loaded already) while worker processes (Pebble's pool, as
+the local executor's: ``ingest/executors/local.py``) take the others. Redaction is per document, so splitting a
+batch between documents changes nothing in the output. A worker that dies is replaced by the pool and its
+share redone here.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
-from ingest.executors.processes import SpawnedPool
+from pebble import ProcessExpired, ProcessPool
+
+from ingest.executors.local import start_pool, stop_pool
 from ingest.redaction.language import languages_per_document
 from ingest.redaction.redactor import PresidioRedactor
 from rag.settings import Settings
@@ -22,13 +27,17 @@ logger = logging.getLogger(__name__)
 _worker_redactor: list[PresidioRedactor] = []  # in a worker process: the redactor it loaded at its start
 
 
-def load_redactor(settings: Settings) -> None:
-    from ingest.builders import build_redactor  # deferred: heavy (spaCy, Presidio), in the worker only
+def load_redactor(settings: Settings) -> int:
+    """Load this worker's redactor (once); the worker's process id."""
+    if not _worker_redactor:
+        from ingest.builders import build_redactor  # deferred: heavy (spaCy, Presidio), in the worker only
 
-    _worker_redactor.append(build_redactor(settings))
+        _worker_redactor.append(build_redactor(settings))
+    return os.getpid()
 
 
-def _redact_share(documents: list[list[str]], languages: list[str | None]) -> list[list[Redaction]]:
+def _redact_share(settings: Settings, documents: list[list[str]], languages: list[str | None]) -> list[list[Redaction]]:
+    load_redactor(settings)  # a worker that replaced a dead one loads at its first share
     return _worker_redactor[0].redact_documents(documents, languages)
 
 
@@ -57,7 +66,18 @@ class PooledRedactor:
     def __init__(self, local: PresidioRedactor, settings: Settings, processes: int) -> None:
         self._local = local
         self._settings = settings
-        self.workers = SpawnedPool(settings, max(1, processes - 1), load_redactor)
+        self.size = max(1, processes - 1)
+        self.workers: ProcessPool = start_pool(self.size)
+        # Each worker loads its redactor now; until all have, the caller redacts alone.
+        self._loading: list[Future[int]] = [self.workers.schedule(load_redactor, (settings,)) for _ in range(self.size)]
+
+    def ready(self) -> bool:
+        """Whether every worker has loaded its redactor (without waiting)."""
+        return all(future.done() for future in self._loading)
+
+    def wait_ready(self, timeout: float) -> set[int]:
+        """Wait until every worker has loaded its redactor; their process ids."""
+        return {future.result(timeout=timeout) for future in self._loading}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -76,39 +96,31 @@ class PooledRedactor:
         self, documents: Sequence[Sequence[str]], languages: Sequence[str | None] | None = None
     ) -> list[list[Redaction]]:
         wanted = languages_per_document(documents, languages)
-        shares = split_by_size([sum(len(page) for page in pages) for pages in documents], self.workers.size + 1)
-        if len(shares) < 2 or not self.workers.ready():
+        shares = split_by_size([sum(len(page) for page in pages) for pages in documents], self.size + 1)
+        if len(shares) < 2 or not self.ready():
             return self._local.redact_documents(documents, wanted)
-        workers = self.workers
-        try:
-            pending = [
-                (
-                    share,
-                    workers.executor.submit(
-                        _redact_share, [list(documents[i]) for i in share], [wanted[i] for i in share]
-                    ),
-                )
-                for share in shares[1:]
-            ]
-        except BrokenProcessPool:  # a worker died since the last batch
-            self._replace(workers)
-            return self._local.redact_documents(documents, wanted)
+        if not self.workers.active:  # a worker died while the pool was idle, which Pebble takes as a broken pool
+            stop_pool(self.workers)
+            self.workers = start_pool(self.size)
+        pending = [
+            (
+                share,
+                self.workers.schedule(
+                    _redact_share, (self._settings, [list(documents[i]) for i in share], [wanted[i] for i in share])
+                ),
+            )
+            for share in shares[1:]
+        ]
         mine = shares[0]
         results = self._local.redact_documents([documents[i] for i in mine], [wanted[i] for i in mine])
         for share, submitted in pending:
             try:
                 results.extend(submitted.result())
-            except BrokenProcessPool:
+            except (ProcessExpired, BrokenProcessPool):
                 logger.warning("a redaction worker died; its %d documents are redacted here", len(share))
-                self._replace(workers)
                 results.extend(self._local.redact_documents([documents[i] for i in share], [wanted[i] for i in share]))
         return results
 
     def close(self) -> None:
-        self.workers.shutdown(wait=True)
-
-    def _replace(self, broken: SpawnedPool) -> None:
-        """Start new workers in place of a pool one of whose workers died (once per broken pool)."""
-        if self.workers is broken:
-            broken.shutdown()
-            self.workers = SpawnedPool(self._settings, broken.size, load_redactor)
+        self.workers.close()
+        self.workers.join()
