@@ -22,10 +22,10 @@ def prepare_bounded(
     retry_on: tuple[type[BaseException], ...] = (),
     attempts: int = 1,
 ) -> Iterator[tuple[int, PreparedBatch]]:
-    """``(index, prepared)`` per batch as each completes, at most ``in_flight`` submitted and not yet taken, so
-    that the caller never holds more. A batch that fails with one of ``retry_on`` is submitted again, ``attempts``
-    times in all; any other failure, or the last, stops the run with ``ExecutorError(failure)`` naming its files
-    (nothing of that batch is written: the next run completes it)."""
+    """``(index, prepared)`` per batch as each completes, at most ``in_flight`` submitted and not yet taken (plus
+    the one being written), so that the caller never holds more. A batch that fails with one of ``retry_on`` is
+    submitted again, ``attempts`` times in all; any other failure, or the last, stops the run with
+    ``ExecutorError(failure)`` naming its files (nothing of that batch is written: the next run completes it)."""
     waiting = enumerate(batches)
     running: dict[Future[PreparedBatch], tuple[int, list[FileToPrepare], int]] = {}
 
@@ -48,5 +48,5 @@ def prepare_bounded(
                 logger.warning("a batch is prepared again after %r: %s", exc, sources)
                 running[submit(batch)] = (index, batch, attempt + 1)
                 continue
+            fill()  # the next batch goes out before this one is written: no worker waits for the writer
             yield index, prepared
-        fill()
