@@ -22,6 +22,7 @@ from rag.types import FileToPrepare
 
 from .conftest import SAMPLE_DOCS, make_pipeline
 from .test_faults import notes_folder
+from .test_redaction_pool import _alive
 
 
 @pytest.fixture(scope="module")
@@ -92,15 +93,6 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(
     assert sorted(batch.pipeline.store.chunk_ids("again")) == sorted(expected.store.chunk_ids("default"))
     check = check_consistency(batch.pipeline.ledger, batch.pipeline.store, settings.lexical_path, "again")
     assert check.consistent
-
-
-def _alive(pid: int) -> bool:
-    # Read, not reaped: the pool must see its worker's death itself (waitpid here would hide it).
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "State:\tZ" not in status
 
 
 def test_workers_that_cannot_load_their_models_stop_the_run_before_it_starts(base_settings: Settings) -> None:

@@ -145,6 +145,7 @@ def test_workers_exit_when_the_ingesting_process_is_killed(tmp_path: Path, when:
 
 
 def _alive(pid: int) -> bool:
+    # Read, not reaped: a pool must see its worker's death itself (waitpid here would hide it from the pool).
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:

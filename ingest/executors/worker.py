@@ -36,6 +36,16 @@ def preparer_for(settings: Settings) -> Preparer:
 def load_models(settings: Settings, guard: bool = False) -> int:
     """Load this process's models now; with ``guard``, the egress guard goes up first (a worker Enclave started).
     The process's id."""
+    _checked_preparer(settings, guard)
+    return os.getpid()
+
+
+def prepare_batch(settings: Settings, files: Sequence[FileToPrepare], guard: bool = False) -> PreparedBatch:
+    """The prepare step in a worker, its models loaded the first time."""
+    return _checked_preparer(settings, guard).prepare(files)
+
+
+def _checked_preparer(settings: Settings, guard: bool) -> Preparer:
     if multiprocessing.current_process().daemon:
         raise ConfigurationError(
             "Enclave's workers parse each file in a child process, which a daemonic process may not start: run the "
@@ -45,11 +55,4 @@ def load_models(settings: Settings, guard: bool = False) -> int:
         from rag.egress import install_from_env  # deferred: only where Enclave started the worker
 
         install_from_env()
-    preparer_for(settings)
-    return os.getpid()
-
-
-def prepare_batch(settings: Settings, files: Sequence[FileToPrepare], guard: bool = False) -> PreparedBatch:
-    """The prepare step in a worker, its models loaded the first time."""
-    load_models(settings, guard)
-    return preparer_for(settings).prepare(files)
+    return preparer_for(settings)
